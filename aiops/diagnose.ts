@@ -1,0 +1,96 @@
+// One health analysis: facts → verdict → analyzer explanation → redacted report (→ history).
+import type { AiopsConfig } from "../config/aiops";
+import { runAnalyzer } from "./analyzers";
+import { collectFacts } from "./facts";
+import { appendHistory } from "./history";
+import type { KubeTarget } from "./kubectl";
+import { Redactor, secretValuesFromCluster } from "./redact";
+import { analyzerTask, buildReport, formatDiagnosis } from "./report";
+import type { AnalyzerOutcome, HealthReport } from "./types";
+import { decideVerdict } from "./verdict";
+
+export interface DiagnoseOptions {
+  namespace: string;
+  context?: string;
+  aiops: AiopsConfig;
+  /** Release name → Helm revision, recorded in the report. */
+  revisions?: Record<string, number>;
+  /** Kubernetes Secrets in the namespace whose values must never be printed. */
+  redactSecretNames?: string[];
+  /** Further secret values (from a file, never from args or env). */
+  secretValues?: string[];
+  /** Append the report to the aiops-history ConfigMap. */
+  recordHistory?: boolean;
+  /** Analyzer deadline in ms; defaults to aiops.timeoutSeconds (tests use a short one). */
+  analyzerTimeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+  now?: Date;
+}
+
+export interface Diagnosis {
+  report: HealthReport;
+  /** Human-readable diagnosis, redacted. */
+  text: string;
+  /** Set when the report could not be written to the history. */
+  historyProblem?: string;
+}
+
+/** Never trust a child-process deadline alone: the analyzer as a whole also races a timer. */
+async function withDeadline(promise: Promise<AnalyzerOutcome>, ms: number, analyzer: AnalyzerOutcome["analyzer"]) {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<AnalyzerOutcome>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ analyzer, ok: false, problem: `${analyzer} did not answer within ${Math.round(ms / 1000)} s` }),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
+  const env = options.env ?? process.env;
+  const target: KubeTarget = { namespace: options.namespace, context: options.context, env };
+  const secrets = [
+    ...(options.secretValues ?? []),
+    ...(await secretValuesFromCluster(target, options.redactSecretNames ?? [])),
+  ];
+  const redactor = new Redactor(secrets);
+  // Redact before anything leaves this process, the analyzer's prompt included.
+  const facts = redactor.deep(await collectFacts(target));
+  const verdict = decideVerdict(facts);
+  const timeoutMs = options.analyzerTimeoutMs ?? options.aiops.timeoutSeconds * 1000;
+  const analyzer = options.aiops.analyzer;
+  let outcome: AnalyzerOutcome;
+  if (analyzer === "none") {
+    outcome = { analyzer, ok: false, problem: "no analyzer configured (aiops.analyzer is none)" };
+  } else if (facts.error) {
+    outcome = { analyzer, ok: false, problem: "skipped: the cluster facts could not be read" };
+  } else {
+    const context = {
+      namespace: options.namespace,
+      context: options.context,
+      env,
+      timeoutMs,
+      agent: options.aiops.agent,
+      kagentUrl: options.aiops.kagentUrl,
+      task: analyzerTask(options.namespace, verdict),
+    };
+    outcome = await withDeadline(runAnalyzer(analyzer, context), timeoutMs + 2_000, analyzer);
+  }
+  const report = redactor.deep(
+    buildReport({ analyzer, facts, verdict, outcome, revisions: options.revisions ?? {}, now: options.now }),
+  );
+  const diagnosis: Diagnosis = { report, text: formatDiagnosis(report) };
+  if (options.recordHistory) {
+    try {
+      await appendHistory(target, report, options.aiops.historySize);
+    } catch (error) {
+      diagnosis.historyProblem = redactor.text((error as Error).message);
+    }
+  }
+  return diagnosis;
+}

@@ -1,0 +1,34 @@
+// Shared plumbing for the fake executables in ./bin: they replay recorded outputs from fixtures and
+// log every call (argv and stdin) so tests can assert what our code asked for.
+const { appendFileSync, existsSync, readFileSync, writeFileSync } = require("node:fs");
+const { join } = require("node:path");
+
+const FIXTURES = join(__dirname, "fixtures");
+
+function readStdin() {
+  try {
+    return readFileSync(0, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+function record(bin, args, stdin) {
+  const state = process.env.FAKE_STATE_DIR;
+  if (state) appendFileSync(join(state, "calls.jsonl"), `${JSON.stringify({ bin, args, stdin })}\n`);
+}
+
+function fixture(...parts) {
+  const path = join(FIXTURES, ...parts);
+  return existsSync(path) ? readFileSync(path, "utf8") : undefined;
+}
+
+function statePath(name) {
+  return join(process.env.FAKE_STATE_DIR ?? "/nonexistent", name);
+}
+
+function hang() {
+  setInterval(() => {}, 60_000);
+}
+
+module.exports = { FIXTURES, fixture, hang, readStdin, record, statePath, existsSync, readFileSync, writeFileSync };
