@@ -1,0 +1,46 @@
+// Every shell script in scripts/ must be shellcheck-clean (Debian's shellcheck) and parse in bash.
+import { execFileSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+import { shellcheckPath } from "./shellcheck";
+
+const SCRIPTS_DIR = join(__dirname, "../../scripts");
+const scripts = readdirSync(SCRIPTS_DIR).filter((file) => file.endsWith(".sh"));
+
+function shellcheck(args: string[], input?: string): { status: number; output: string } {
+  try {
+    const output = execFileSync(shellcheckPath() as string, args, { input, stdio: "pipe" }).toString();
+    return { status: 0, output };
+  } catch (error) {
+    const err = error as { status?: number; stdout?: Buffer };
+    return { status: err.status ?? 1, output: err.stdout?.toString() ?? "" };
+  }
+}
+
+describe("scripts/*.sh", () => {
+  it("includes the minikube end-to-end script", () => {
+    expect(scripts).toContain("e2e-minikube.sh");
+  });
+
+  it.each(scripts)("%s is executable and parses in bash", (file) => {
+    const path = join(SCRIPTS_DIR, file);
+    expect(statSync(path).mode & 0o111).not.toBe(0);
+    execFileSync("bash", ["-n", path], { stdio: "pipe" });
+  });
+});
+
+describe.runIf(shellcheckPath())("scripts under shellcheck", () => {
+  it.each(scripts)("%s is shellcheck-clean", (file) => {
+    const result = shellcheck(["--severity=style", "--external-sources", join(SCRIPTS_DIR, file)]);
+    expect(result.output).toBe("");
+    expect(result.status).toBe(0);
+  });
+
+  it("shellcheck really reports a bad script (guards against a no-op linter)", () => {
+    const bad = shellcheck(["--shell=bash", "-"], "echo $1\n");
+    expect(bad.status).not.toBe(0);
+    expect(bad.output).toContain("SC2086");
+  });
+});
