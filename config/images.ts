@@ -1,15 +1,33 @@
-// Config slice for how images reach the cluster (owned by the image component).
+// Config slice for how images reach the cluster (owned by the image component). Flat project keys:
+// `pulumi config set imageLoader kind`, `pulumi config set --secret imageRegistryPassword …`.
 import { z } from "zod";
 
 export const IMAGE_LOADERS = ["minikube", "kind", "registry", "none"] as const;
 export type ImageLoaderName = (typeof IMAGE_LOADERS)[number];
 
+// Names minikube and kind accept for a profile / cluster (they become container and context names).
+const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+// `<host>[:port][/path…]`, no scheme, no tag: the prefix the image name is appended to.
+const REGISTRY_PREFIX = /^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::\d{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+
 export const imagesConfigSchema = z
   .object({
     imageLoader: z.enum(IMAGE_LOADERS).default("minikube"),
-    minikubeProfile: z.string().min(1).default("minikube"),
-    kindCluster: z.string().min(1).default("kind"),
-    imageRegistry: z.string().min(1).optional(),
+    minikubeProfile: z
+      .string()
+      .regex(CLUSTER_NAME, "must be a minikube profile name (letters, digits, . _ -), e.g. minikube")
+      .default("minikube"),
+    kindCluster: z
+      .string()
+      .regex(CLUSTER_NAME, "must be a kind cluster name (letters, digits, . _ -), e.g. kind")
+      .default("kind"),
+    imageRegistry: z
+      .string()
+      .regex(
+        REGISTRY_PREFIX,
+        "must be a lowercase registry prefix without scheme or tag, e.g. registry.example.com/team or localhost:5000",
+      )
+      .optional(),
     imageRegistryUsername: z.string().min(1).optional(),
     /** Secret. */
     imageRegistryPassword: z.string().min(1).optional(),
@@ -21,6 +39,21 @@ export const imagesConfigSchema = z
         path: ["imageRegistry"],
         message:
           "imageLoader is 'registry' but imageRegistry is not set; run `pulumi config set imageRegistry registry.example.com/team`",
+      });
+    }
+    if (value.imageRegistryUsername && !value.imageRegistryPassword) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["imageRegistryPassword"],
+        message:
+          "imageRegistryUsername is set without a password; run `pulumi config set --secret imageRegistryPassword <token>`",
+      });
+    }
+    if (value.imageRegistryPassword && !value.imageRegistryUsername) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["imageRegistryUsername"],
+        message: "imageRegistryPassword is set without a user; run `pulumi config set imageRegistryUsername <user>`",
       });
     }
   });
