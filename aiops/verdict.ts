@@ -145,7 +145,8 @@ export function decideVerdict(facts: ClusterFacts): Verdict {
       ],
     };
   }
-  const findings = [...deploymentFindings(facts), ...podFindings(facts)];
+  // Pods first: they name the container and reason; the Deployment finding only says it is not serving.
+  const findings = [...podFindings(facts), ...deploymentFindings(facts)];
   const explained = new Set(findings.map((f) => f.object));
   findings.push(...eventFindings(facts, explained));
   const status: HealthStatus = findings.some((f) => f.severity === "critical")

@@ -27,7 +27,9 @@ function statePath(name) {
   return join(process.env.FAKE_STATE_DIR ?? "/nonexistent", name);
 }
 
-function hang() {
+/** Never exits; leaves its pid in FAKE_STATE_DIR/<name>.pid so tests can check it was killed. */
+function hang(name) {
+  if (process.env.FAKE_STATE_DIR) writeFileSync(statePath(`${name}.pid`), String(process.pid));
   setInterval(() => {}, 60_000);
 }
 
