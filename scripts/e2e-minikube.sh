@@ -14,7 +14,8 @@
 # Needs: minikube, docker, kubectl, helm, pulumi, node, npm, curl. Runs from the repo root.
 # Environment (all optional):
 #   MINIKUBE_PROFILE (minikube)   E2E_STACK (e2e)   E2E_NAMESPACE (the stack's `namespace`
-#   output, else "todo")   NEON_DATABASE_URL   LLM_API_KEY   LLM_PROVIDER (openai)
+#   output, else the program's default todo-<stack>)   NEON_DATABASE_URL   LLM_API_KEY
+#   LLM_PROVIDER (openai)
 #   PULUMI_CONFIG_PASSPHRASE (a fixed throwaway value: the local state holds no real secret
 #   unless you pass NEON_DATABASE_URL or LLM_API_KEY, so set your own then)
 #   E2E_BACKEND_FILE (app/backend/src/config.ts)   E2E_KEEP=1 skips the final destroy.
@@ -29,6 +30,9 @@ export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-todo-platform-e2e-t
 export PULUMI_SKIP_UPDATE_CHECK=true
 WORK_DIR="$(mktemp -d)"
 BACKEND_BACKUP="${WORK_DIR}/backend-file.orig"
+NAMESPACE=""
+APP_URL=""
+SERVICE_PID=""
 
 log() { printf '\n==> %s\n' "$*"; }
 fail() {
@@ -46,6 +50,9 @@ require() {
 # Restores the edited backend file even when a step fails, so a laptop run never leaves a
 # stray change in the work tree.
 cleanup() {
+  if [ -n "$SERVICE_PID" ]; then
+    kill "$SERVICE_PID" 2>/dev/null || true
+  fi
   if [ -f "$BACKEND_BACKUP" ]; then
     cp "$BACKEND_BACKUP" "$BACKEND_FILE"
   fi
@@ -87,6 +94,7 @@ configure_stack() {
   pulumi stack select "$STACK" --create --non-interactive
   pulumi config set imageLoader minikube --stack "$STACK"
   pulumi config set minikubeProfile "$PROFILE" --stack "$STACK"
+  pulumi config set kubeContext "$PROFILE" --stack "$STACK"
   if [ -n "${NEON_DATABASE_URL:-}" ]; then
     log "database: Neon (URL from NEON_DATABASE_URL, stored as a Pulumi secret)"
     pulumi config set --secret databaseUrl "$NEON_DATABASE_URL" --stack "$STACK"
@@ -106,13 +114,37 @@ configure_stack() {
   fi
 }
 
+# appUrl is http://<ingressHost>/ when an ingress host is configured, otherwise the
+# `minikube service --url` command for the frontend's NodePort. That command keeps a tunnel open
+# in the foreground on some drivers (docker on macOS), so it runs in the background until exit.
+resolve_app_url() {
+  local app_url frontend url_file="$WORK_DIR/service-url" waited=0
+  app_url="$(stack_output appUrl)"
+  [ -n "$app_url" ] || fail "the stack has no appUrl output"
+  case "$app_url" in
+    http://* | https://*)
+      APP_URL="${app_url%/}"
+      return
+      ;;
+  esac
+  frontend="$(stack_output frontend.releaseName)"
+  frontend="${frontend:-todo-frontend}"
+  log "appUrl is a command ($app_url); asking minikube for the URL of service $frontend"
+  minikube --profile "$PROFILE" service --namespace "$NAMESPACE" "$frontend" --url >"$url_file" 2>&1 &
+  SERVICE_PID=$!
+  until grep -q '^http' "$url_file" 2>/dev/null; do
+    [ "$waited" -lt 120 ] || fail "minikube service --url printed no URL: $(cat "$url_file")"
+    sleep 1
+    waited=$((waited + 1))
+  done
+  APP_URL="$(grep -m1 '^http' "$url_file")"
+  APP_URL="${APP_URL%/}"
+}
+
 # Creates a todo and reads it back, both through the frontend's /api proxy, and checks that the
 # frontend serves its page: this exercises frontend -> backend -> database end to end.
 check_todo_roundtrip() {
-  local app_url title created id listed
-  app_url="$(stack_output appUrl)"
-  [ -n "$app_url" ] || fail "the stack has no appUrl output"
-  app_url="${app_url%/}"
+  local app_url="$APP_URL" title created id listed
   log "checking the app at $app_url"
   curl --fail --silent --show-error --retry 30 --retry-delay 2 --retry-all-errors "$app_url/" \
     | grep -qi '<div id="root"' || fail "$app_url/ did not serve the frontend page"
@@ -206,9 +238,9 @@ main() {
 
   log "pulumi up (first deploy)"
   pulumi up --yes --stack "$STACK" --skip-preview
-  local namespace
-  namespace="$(stack_output namespace)"
-  namespace="${namespace:-${E2E_NAMESPACE:-todo}}"
+  NAMESPACE="$(stack_output namespace)"
+  NAMESPACE="${NAMESPACE:-${E2E_NAMESPACE:-todo-$STACK}}"
+  resolve_app_url
   check_todo_roundtrip
 
   log "pulumi preview --expect-no-changes (unchanged tree)"
@@ -220,7 +252,7 @@ main() {
   assert_only_backend_changes
   pulumi up --yes --stack "$STACK" --skip-preview
   check_todo_roundtrip
-  check_helm_releases "$namespace"
+  check_helm_releases "$NAMESPACE"
 
   if [ "${E2E_KEEP:-0}" = "1" ]; then
     log "E2E_KEEP=1: leaving stack '$STACK' deployed"
@@ -228,7 +260,7 @@ main() {
   fi
   log "pulumi destroy"
   pulumi destroy --yes --stack "$STACK" --skip-preview
-  check_namespace_empty "$namespace"
+  check_namespace_empty "$NAMESPACE"
   log "E2E PASSED"
 }
 
