@@ -1,0 +1,54 @@
+// Config slice for the deploy (owned by the deploy component): cluster, namespace, replicas,
+// database and release settings. Flat keys, e.g. `pulumi config set frontendReplicas 3`.
+import { z } from "zod";
+
+import { checkDatabaseUrl } from "./database-url";
+
+/** Kubernetes namespace names are RFC 1123 labels. */
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** RFC 1123 subdomain, for ingress hosts. */
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Kubernetes storage quantity such as 1Gi or 500Mi. */
+const STORAGE_QUANTITY = /^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/;
+
+export const deployConfigSchema = z
+  .object({
+    kubeContext: z.string().min(1).default("minikube"),
+    /** Defaults to `todo-<stack>` (filled in by config/index.ts, which knows the stack). */
+    namespace: z
+      .string()
+      .max(63, "must be at most 63 characters")
+      .regex(DNS_LABEL, "must be a DNS label: lowercase letters, digits and '-', starting and ending alphanumeric"),
+    frontendReplicas: z.number().int().min(1).max(20).default(2),
+    backendReplicas: z.number().int().min(1).max(20).default(2),
+    /** The frontend runs at least 2 replicas unless this is set (e.g. a tiny laptop). */
+    allowSingleFrontendReplica: z.boolean().default(false),
+    /** Secret. Unset: an in-cluster Postgres is deployed instead of Neon. */
+    databaseUrl: z.string().min(1).optional(),
+    postgresStorageSize: z.string().regex(STORAGE_QUANTITY, "must be a storage quantity such as 1Gi").default("1Gi"),
+    /** When set, the frontend gets an Ingress for this host (Minikube ingress addon). */
+    ingressHost: z.string().max(253).regex(DNS_SUBDOMAIN, "must be a DNS name such as todo.local").optional(),
+    releaseTimeoutSeconds: z.number().int().min(60).max(3600).default(600),
+    releaseMaxHistory: z.number().int().min(1).max(100).default(10),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.frontendReplicas < 2 && !value.allowSingleFrontendReplica) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["frontendReplicas"],
+        message:
+          "the frontend needs at least 2 replicas for availability; run `pulumi config set frontendReplicas 2` or, to accept one, `pulumi config set allowSingleFrontendReplica true`",
+      });
+    }
+    if (value.databaseUrl !== undefined) {
+      for (const problem of checkDatabaseUrl(value.databaseUrl).problems) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["databaseUrl"],
+          message: `${problem}; run \`pulumi config set --secret databaseUrl 'postgresql://user:password@host/db?sslmode=require'\``,
+        });
+      }
+    }
+  });
+export type DeployConfig = z.infer<typeof deployConfigSchema>;

@@ -1,0 +1,152 @@
+// The whole program's configuration: reads the project's keys, validates every slice with zod
+// before any resource exists, and fails with one message naming each bad key, the value (never a
+// secret's) and the command that fixes it.
+import * as pulumi from "@pulumi/pulumi";
+import type { z } from "zod";
+
+import { type AiopsConfig, aiopsConfigSchema } from "./aiops";
+import { checkDatabaseUrl } from "./database-url";
+import { type DeployConfig, deployConfigSchema } from "./deploy";
+import { type ImagesConfig, imagesConfigSchema } from "./images";
+import { CONFIG_KEYS, fixCommand, SECRET_KEY_PATHS } from "./keys";
+
+/** Validated configuration. Secret values are plaintext here only until the program wraps them. */
+export interface PlatformConfig {
+  project: string;
+  stack: string;
+  deploy: DeployConfig;
+  images: ImagesConfig;
+  aiops: AiopsConfig;
+  /** Non-blocking advice to print with pulumi.log.warn (e.g. use Neon's pooled host). */
+  hints: string[];
+}
+
+/** Raw project config as Pulumi hands it over: key without the `<project>:` prefix → string. */
+export type RawConfig = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Invalid stack configuration (nothing was deployed):\n${problems.map((problem) => `  - ${problem}`).join("\n")}`,
+    );
+    this.name = "ConfigError";
+  }
+}
+
+const FLAT_SLICES = [deployConfigSchema, imagesConfigSchema] as const;
+const FLAT_KEYS = new Set(FLAT_SLICES.flatMap((schema) => Object.keys(schema.shape)));
+const OBJECT_KEYS = new Set(["aiops"]);
+
+/** The zod type under `.default()`/`.optional()` wrappers, to turn config strings into numbers/booleans. */
+function baseType(schema: z.ZodType): string {
+  // biome-ignore lint/suspicious/noExplicitAny: zod's internal def is the only place the wrapped type is exposed
+  let def = (schema as any)._zod.def;
+  while (def.type === "default" || def.type === "optional") def = def.innerType._zod.def;
+  return def.type;
+}
+
+function coerce(schema: z.ZodType, raw: string): unknown {
+  const type = baseType(schema);
+  if (type === "number" && /^-?\d+(\.\d+)?$/.test(raw.trim())) return Number(raw);
+  if (type === "boolean" && (raw === "true" || raw === "false")) return raw === "true";
+  return raw;
+}
+
+function shown(keyPath: string, value: unknown): string {
+  if (SECRET_KEY_PATHS.has(keyPath)) return "a secret value (not shown)";
+  if (value === undefined) return "nothing (not set)";
+  return JSON.stringify(value);
+}
+
+function describe(keyPath: string, value: unknown, message: string): string {
+  const fix = message.includes("`pulumi config") ? "" : `; run \`${fixCommand(keyPath)}\``;
+  return `${keyPath}: got ${shown(keyPath, value)}: ${message}${fix}`;
+}
+
+function closest(unknown: string): string | undefined {
+  const lower = unknown.toLowerCase();
+  return [...FLAT_KEYS, ...OBJECT_KEYS].find(
+    (key) => key.toLowerCase().startsWith(lower.slice(0, 5)) || lower.startsWith(key.toLowerCase()),
+  );
+}
+
+/** Validates raw project config for a stack; throws ConfigError listing every problem. Pure. */
+export function parsePlatformConfig(raw: RawConfig, context: { project: string; stack: string }): PlatformConfig {
+  const problems: string[] = [];
+  for (const key of Object.keys(raw)) {
+    if (FLAT_KEYS.has(key) || OBJECT_KEYS.has(key) || raw[key] === undefined) continue;
+    const guess = closest(key);
+    problems.push(
+      `${key}: unknown config key${guess ? ` (did you mean ${guess}?)` : ""}; run \`pulumi config rm ${key}\` (known keys: ${Object.keys(CONFIG_KEYS).join(", ")})`,
+    );
+  }
+
+  const flatResults = FLAT_SLICES.map((schema) => {
+    const input: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(schema.shape) as [string, z.ZodType][]) {
+      const value = raw[key];
+      if (value !== undefined) input[key] = coerce(field, value);
+    }
+    if (schema === deployConfigSchema && input.namespace === undefined) input.namespace = `todo-${context.stack}`;
+    const result = schema.safeParse(input);
+    if (!result.success) {
+      for (const issue of result.error.issues) {
+        const key = String(issue.path[0] ?? "config");
+        problems.push(describe(key, raw[key] ?? input[key], issue.message));
+      }
+    }
+    return result;
+  });
+
+  let aiopsInput: unknown = {};
+  if (raw.aiops !== undefined) {
+    try {
+      aiopsInput = JSON.parse(raw.aiops);
+    } catch {
+      problems.push(describe("aiops", raw.aiops, "is not an object; set its fields with --path"));
+    }
+  }
+  const aiops = aiopsConfigSchema.safeParse(aiopsInput ?? {});
+  if (!aiops.success) {
+    for (const issue of aiops.error.issues) {
+      const field = issue.path.length > 0 ? issue.path.join(".") : undefined;
+      const keyPath = field ? `aiops.${field}` : "aiops";
+      const value =
+        field && typeof aiopsInput === "object" && aiopsInput
+          ? (aiopsInput as Record<string, unknown>)[field]
+          : aiopsInput;
+      const message = issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : issue.message;
+      problems.push(describe(keyPath, value, message));
+    }
+  }
+
+  const [deploy, images] = flatResults;
+  if (problems.length > 0 || !deploy?.success || !images?.success || !aiops.success) throw new ConfigError(problems);
+  const deployConfig = deploy.data as DeployConfig;
+  const hints = deployConfig.databaseUrl ? checkDatabaseUrl(deployConfig.databaseUrl).hints : [];
+  return {
+    project: context.project,
+    stack: context.stack,
+    deploy: deployConfig,
+    images: images.data as ImagesConfig,
+    aiops: aiops.data,
+    hints,
+  };
+}
+
+/** Reads this project's config from the Pulumi runtime and validates it (see parsePlatformConfig). */
+export function loadPlatformConfig(): PlatformConfig {
+  const project = pulumi.getProject();
+  const prefix = `${project}:`;
+  const raw: RawConfig = {};
+  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = value;
+  }
+  try {
+    return parsePlatformConfig(raw, { project, stack: pulumi.getStack() });
+  } catch (error) {
+    // RunError makes Pulumi print the message alone, without a stack trace.
+    if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,119 @@
+// One row per config key: what Pulumi.yaml declares, what docs/deploy.md lists and how an error
+// tells the user to fix a bad value. test/deploy/config-keys.test.ts keeps the three in step
+// with the zod slices.
+
+export type ConfigKeyType = "string" | "integer" | "boolean" | "object";
+
+export interface ConfigKeyDoc {
+  type: ConfigKeyType;
+  description: string;
+  /** Default shown in docs and Pulumi.yaml; undefined when the key is optional or computed. */
+  default?: string | number | boolean;
+  secret?: boolean;
+  /** A valid example value for the fix command. */
+  example: string;
+}
+
+export const CONFIG_KEYS: Record<string, ConfigKeyDoc> = {
+  kubeContext: {
+    type: "string",
+    description: "kubeconfig context the Kubernetes provider deploys to.",
+    default: "minikube",
+    example: "minikube",
+  },
+  namespace: {
+    type: "string",
+    description: "Namespace for the whole stack (DNS label). Default: todo-<stack>.",
+    example: "todo-dev",
+  },
+  frontendReplicas: {
+    type: "integer",
+    description: "Frontend pods; at least 2 unless allowSingleFrontendReplica is true.",
+    default: 2,
+    example: "2",
+  },
+  backendReplicas: { type: "integer", description: "Backend pods (1-20).", default: 2, example: "2" },
+  allowSingleFrontendReplica: {
+    type: "boolean",
+    description: "Allow frontendReplicas 1 (small laptops); no PodDisruptionBudget is then created.",
+    default: false,
+    example: "true",
+  },
+  databaseUrl: {
+    type: "string",
+    secret: true,
+    description:
+      "Neon (or any Postgres) URL, set with --secret. Unset: an in-cluster Postgres is deployed. Neon hosts need sslmode=require.",
+    example: "'postgresql://user:password@ep-x-pooler.eu-central-1.aws.neon.tech/todo?sslmode=require'",
+  },
+  postgresStorageSize: {
+    type: "string",
+    description: "PersistentVolumeClaim size of the in-cluster Postgres (only without databaseUrl).",
+    default: "1Gi",
+    example: "1Gi",
+  },
+  ingressHost: {
+    type: "string",
+    description: "When set, the frontend gets an Ingress for this host (minikube addons enable ingress).",
+    example: "todo.local",
+  },
+  releaseTimeoutSeconds: {
+    type: "integer",
+    description: "Helm timeout per release, including the migration hook (60-3600).",
+    default: 600,
+    example: "600",
+  },
+  releaseMaxHistory: {
+    type: "integer",
+    description: "Helm revisions kept per release for `helm rollback` (1-100).",
+    default: 10,
+    example: "10",
+  },
+  imageLoader: {
+    type: "string",
+    description: "How images reach the cluster: minikube, kind, registry or none.",
+    default: "minikube",
+    example: "minikube",
+  },
+  minikubeProfile: {
+    type: "string",
+    description: "Minikube profile images are loaded into.",
+    default: "minikube",
+    example: "minikube",
+  },
+  kindCluster: {
+    type: "string",
+    description: "kind cluster images are loaded into.",
+    default: "kind",
+    example: "kind",
+  },
+  imageRegistry: {
+    type: "string",
+    description: "Registry prefix for imageLoader registry, e.g. registry.example.com/team.",
+    example: "registry.example.com/team",
+  },
+  imageRegistryUsername: { type: "string", description: "Registry user for imageLoader registry.", example: "ci" },
+  imageRegistryPassword: {
+    type: "string",
+    secret: true,
+    description: "Registry password for imageLoader registry, set with --secret.",
+    example: "'…'",
+  },
+  aiops: {
+    type: "object",
+    description:
+      "AI health analysis settings (analyzer, timeoutSeconds, historySize, failOn, installKagent, llmProvider, llmApiKey, kagentUrl, agent), set with --path.",
+    example: "none",
+  },
+};
+
+/** Keys whose values must never appear in messages or non-secret outputs. */
+export const SECRET_KEY_PATHS = new Set(["databaseUrl", "imageRegistryPassword", "aiops.llmApiKey"]);
+
+/** The command that sets a key, e.g. `pulumi config set --secret databaseUrl '…'`. */
+export function fixCommand(keyPath: string, example?: string): string {
+  const isPath = keyPath.includes(".");
+  const flags = [SECRET_KEY_PATHS.has(keyPath) ? "--secret" : "", isPath ? "--path" : ""].filter(Boolean).join(" ");
+  const value = example ?? CONFIG_KEYS[keyPath]?.example ?? "<value>";
+  return `pulumi config set ${flags ? `${flags} ` : ""}${keyPath} ${value}`;
+}

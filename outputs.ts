@@ -1,0 +1,50 @@
+// The stack output contract other stacks read with StackReference (see examples/consumer and
+// docs/deploy.md). Change it only together with both.
+import type * as pulumi from "@pulumi/pulumi";
+
+import type { DatabaseMode } from "./components/database";
+
+/** One Helm release as the stack reports it. */
+export interface ReleaseSummary {
+  /** Helm release name (`helm list -n <namespace>`). */
+  releaseName: string;
+  /** Helm revision (`helm history`); grows by one per upgrade. */
+  revision: number;
+  /** Helm status, e.g. "deployed". */
+  status: string;
+  /** Exact image reference the pods run. */
+  imageRef: string;
+  /** In-cluster DNS name of the Service, `<release>.<namespace>.svc.cluster.local`. */
+  serviceDns: string;
+  /** In-cluster URL, `http://<serviceDns>:80`. */
+  serviceUrl: string;
+}
+
+/** Plain values of the stack outputs. */
+export interface PlatformOutputs {
+  /**
+   * How to open the app: `http://<ingressHost>/` when ingressHost is set, otherwise the command
+   * `minikube -p <profile> service -n <namespace> todo-frontend --url` that prints the NodePort URL.
+   */
+  appUrl: string;
+  namespace: string;
+  frontend: ReleaseSummary;
+  backend: ReleaseSummary;
+  databaseMode: DatabaseMode;
+  /** Secret (key DATABASE_URL) in `namespace` holding the backend's connection URL. */
+  databaseSecretName: string;
+}
+
+/** The program's exports: every output an Output of the contract's value. */
+export type PlatformStackOutputs = { [K in keyof PlatformOutputs]: pulumi.Output<PlatformOutputs[K]> };
+
+/** appUrl as documented on PlatformOutputs. */
+export function appUrl(args: {
+  ingressHost?: string;
+  minikubeProfile: string;
+  namespace: string;
+  frontendRelease: string;
+}): string {
+  if (args.ingressHost) return `http://${args.ingressHost}/`;
+  return `minikube -p ${args.minikubeProfile} service -n ${args.namespace} ${args.frontendRelease} --url`;
+}

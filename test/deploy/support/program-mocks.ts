@@ -1,0 +1,117 @@
+// Preload for running index.ts the way the Pulumi language host does, but against mocks:
+//   node -r ts-node/register -r ./test/deploy/support/program-mocks.ts index.ts
+// Config comes from PULUMI_CONFIG (JSON), as the language host passes it. On exit the preload
+// writes a JSON report to $TODO_MOCKS_REPORT: every registered resource (deserialized inputs and
+// the raw wire form, where secrets are still wrapped) and every export, resolved, with its
+// secretness. A config error exits before any export exists; the report then shows what (if
+// anything) was registered before the throw.
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+
+// biome-ignore lint/suspicious/noExplicitAny: the mock monitor is internal to @pulumi/pulumi
+const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: any };
+
+export interface RegisteredResource {
+  type: string;
+  name: string;
+  custom: boolean;
+  inputs: Record<string, unknown>;
+  /** Inputs as sent to the engine: secret values are still wrapped in the secret signature. */
+  wire: unknown;
+}
+export interface ResolvedExport {
+  value: unknown;
+  secret: boolean;
+  known: boolean;
+}
+export interface MocksReport {
+  resources: RegisteredResource[];
+  exports: Record<string, ResolvedExport>;
+  completed: boolean;
+}
+
+const report: MocksReport = { resources: [], exports: {}, completed: false };
+const wireByName = new Map<string, unknown>();
+
+const originalRegister = MockMonitor.prototype.registerResource;
+// biome-ignore lint/suspicious/noExplicitAny: gRPC request object of the mock monitor
+MockMonitor.prototype.registerResource = function (req: any, callback: unknown) {
+  wireByName.set(`${req.getType()}::${req.getName()}`, req.getObject().toJavaScript());
+  return originalRegister.call(this, req, callback);
+};
+
+pulumi.runtime.setMocks(
+  {
+    newResource(args) {
+      report.resources.push({
+        type: args.type,
+        name: args.name,
+        custom: args.custom ?? true,
+        inputs: args.inputs,
+        wire: wireByName.get(`${args.type}::${args.name}`),
+      });
+      const state: Record<string, unknown> = { ...args.inputs };
+      if (args.type === "kubernetes:helm.sh/v3:Release") {
+        state.status = {
+          name: args.inputs.name,
+          namespace: args.inputs.namespace,
+          revision: 1,
+          status: "deployed",
+          chart: "todo-service",
+          version: "0.1.0",
+          appVersion: "0.1.0",
+        };
+      }
+      if (args.type === "random:index/randomPassword:RandomPassword") state.result = "mock-generated-password-123";
+      return { id: `${args.name}-id`, state };
+    },
+    call(args) {
+      return args.inputs;
+    },
+  },
+  process.env.TODO_MOCKS_PROJECT ?? "todo-platform",
+  process.env.TODO_MOCKS_STACK ?? "dev",
+  process.env.TODO_MOCKS_PREVIEW === "true",
+);
+
+function writeReport(): void {
+  if (process.env.TODO_MOCKS_REPORT) writeFileSync(process.env.TODO_MOCKS_REPORT, JSON.stringify(report, null, 2));
+}
+
+async function resolveExports(): Promise<void> {
+  // `require.main` of a preload is fixed before the program loads, so find the program by path.
+  const program = require.cache[resolve(process.argv[1] ?? "")];
+  const exports = (program?.exports ?? {}) as Record<string, unknown>;
+  for (const [name, value] of Object.entries(exports)) {
+    if (pulumi.Output.isInstance(value)) {
+      // biome-ignore lint/suspicious/noExplicitAny: promise()/isSecret are the SDK's own test hooks
+      const output = value as any;
+      report.exports[name] = {
+        value: await output.promise(),
+        secret: await output.isSecret,
+        known: await output.isKnown,
+      };
+    } else {
+      report.exports[name] = { value, secret: false, known: true };
+    }
+  }
+}
+
+let resolving = false;
+process.on("beforeExit", () => {
+  if (resolving) return;
+  resolving = true;
+  resolveExports()
+    .then(() => {
+      report.completed = true;
+    })
+    .catch((error) => {
+      console.error("mocks preload: could not resolve exports:", error);
+      process.exitCode = 1;
+    })
+    .finally(writeReport);
+});
+process.on("exit", () => {
+  if (!report.completed) writeReport();
+});
