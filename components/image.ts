@@ -57,19 +57,19 @@ export function validateAppImageArgs(args: AppImageArgs): void {
   if (!IMAGE_NAME.test(args.imageName)) {
     throw new pulumi.InputPropertyError({
       propertyPath: "imageName",
-      reason: `"${args.imageName}" is not a Docker repository name without tag (lowercase letters, digits, . _ - and /), e.g. "todo-backend"`,
+      reason: `imageName "${args.imageName}" is not a Docker repository name without tag (lowercase letters, digits, . _ - and /), e.g. "todo-backend"`,
     });
   }
   if (!isAbsolute(args.context)) {
     throw new pulumi.InputPropertyError({
       propertyPath: "context",
-      reason: `"${args.context}" must be an absolute path; resolve it first, e.g. path.resolve(__dirname)`,
+      reason: `context "${args.context}" must be an absolute path; resolve it first, e.g. path.resolve(__dirname)`,
     });
   }
   if (isAbsolute(args.dockerfile) || args.dockerfile.split(/[\\/]/).includes("..")) {
     throw new pulumi.InputPropertyError({
       propertyPath: "dockerfile",
-      reason: `"${args.dockerfile}" must be relative to the context and inside it, e.g. "app/backend/Dockerfile"`,
+      reason: `dockerfile "${args.dockerfile}" must be relative to the context and inside it, e.g. "app/backend/Dockerfile"`,
     });
   }
 }

@@ -1,0 +1,252 @@
+// AppImage under Pulumi mocks: for each loader, which resources it creates, their key arguments,
+// and that the reference handed to the chart is the built tag (the pushed digest for registry).
+// Environment probes are fakes (a fake minikube/kind/docker), injected through `probes`.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+import { type ImagesConfig, imagesConfigSchema } from "../../config/images";
+import { contentTag, hashBuildContext } from "../../lib/image-context/context-hash";
+import type { ImageProbes } from "../../lib/image-context/delivery-plan";
+
+type ImageModule = typeof import("../../components/image");
+
+interface Recorded {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  provider?: string;
+}
+
+const recorded: Recorded[] = [];
+const DIGEST = `sha256:${"d".repeat(64)}`;
+let mod: ImageModule;
+let context: string;
+
+beforeAll(async () => {
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        recorded.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        const state: Record<string, unknown> = { ...args.inputs };
+        if (args.type === "docker-build:index:Image") state.digest = DIGEST;
+        return { id: `${args.name}-id`, state };
+      },
+      call: (args) => args.inputs,
+    },
+    "todo-platform",
+    "test",
+    false,
+  );
+  mod = await import("../../components/image");
+  context = mkdtempSync(join(tmpdir(), "app-image-"));
+  mkdirSync(join(context, "app/backend/src"), { recursive: true });
+  writeFileSync(join(context, "app/backend/Dockerfile"), "FROM node:24-bookworm-slim\nCOPY app/backend/src /app\n");
+  writeFileSync(join(context, "app/backend/src/server.js"), "console.log('hi')\n");
+});
+
+afterAll(() => rmSync(context, { recursive: true, force: true }));
+
+function output<T>(value: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => value.apply(resolve));
+}
+
+const profiles = (runtime: string) =>
+  JSON.stringify({
+    valid: [{ Name: "dev", Status: "Running", Config: { KubernetesConfig: { ContainerRuntime: runtime } } }],
+  });
+
+function fakeProbes(runtime = "docker"): ImageProbes {
+  return {
+    minikubeProfiles: () => ({ ok: true, stdout: profiles(runtime) }),
+    minikubeDockerEnv: () => ({
+      ok: true,
+      stdout: "DOCKER_TLS_VERIFY=1\nDOCKER_HOST=tcp://192.168.58.2:2376\nDOCKER_CERT_PATH=/home/dev/.minikube/certs\n",
+    }),
+    kindClusters: () => ({ ok: true, stdout: "kind\n" }),
+    hostDocker: () => ({ ok: true, stdout: "20.10.24" }),
+    fileExists: () => true,
+  };
+}
+
+async function build(
+  name: string,
+  loader: Record<string, unknown>,
+  probes = fakeProbes(),
+  buildArgs?: Record<string, string>,
+) {
+  const cfg: ImagesConfig = imagesConfigSchema.parse(loader);
+  const image = new mod.AppImage(name, {
+    imageName: "todo-backend",
+    context,
+    dockerfile: "app/backend/Dockerfile",
+    buildArgs,
+    loader: cfg,
+    probes,
+  });
+  const [tag, imageRef, pullPolicy] = await Promise.all([
+    output(image.tag),
+    output(image.imageRef),
+    output(image.pullPolicy),
+  ]);
+  const mine = recorded.filter((resource) => resource.name.startsWith(name));
+  return { tag, imageRef, pullPolicy, resources: mine, byType: (type: string) => mine.filter((r) => r.type === type) };
+}
+
+const expectedTag = (buildArgs?: Record<string, string>) =>
+  contentTag("todo-backend", hashBuildContext({ context, dockerfile: "app/backend/Dockerfile", buildArgs }).digest);
+
+describe("AppImage under mocks", () => {
+  it("minikube + docker runtime: builds into Minikube's daemon through a TLS docker provider", async () => {
+    const result = await build("mk-docker", { imageLoader: "minikube", minikubeProfile: "dev" });
+    expect(result.tag).toBe(expectedTag());
+    expect(result.tag).toMatch(/^todo-backend:[a-f0-9]{12}$/);
+    expect(result.imageRef).toBe(result.tag);
+    expect(result.pullPolicy).toBe("Never");
+    expect(result.resources.map((r) => r.type).sort()).toEqual([
+      "docker:index/image:Image",
+      "pulumi:providers:docker",
+      "todo-platform:image:AppImage",
+    ]);
+    const [provider] = result.byType("pulumi:providers:docker");
+    expect(provider?.inputs).toMatchObject({ host: "tcp://192.168.58.2:2376", certPath: "/home/dev/.minikube/certs" });
+    const [image] = result.byType("docker:index/image:Image");
+    expect(image?.inputs).toMatchObject({
+      imageName: result.tag,
+      skipPush: true,
+      buildOnPreview: false,
+      build: { context, dockerfile: join(context, "app/backend/Dockerfile"), builderVersion: "BuilderBuildKit" },
+    });
+    expect(image?.provider).toContain("mk-docker-minikube-docker");
+  });
+
+  it("minikube + containerd: host build with docker-build (load, no push), then `minikube image load` on tag change", async () => {
+    const result = await build(
+      "mk-containerd",
+      { imageLoader: "minikube", minikubeProfile: "dev" },
+      fakeProbes("containerd"),
+    );
+    expect(result.imageRef).toBe(result.tag);
+    expect(result.pullPolicy).toBe("Never");
+    const [image] = result.byType("docker-build:index:Image");
+    expect(image?.inputs).toMatchObject({ tags: [result.tag], push: false, load: true, buildOnPreview: false });
+    expect(image?.inputs.context).toEqual({ location: context });
+    expect(image?.inputs.dockerfile).toEqual({ location: join(context, "app/backend/Dockerfile") });
+    const [load] = result.byType("command:local:Command");
+    expect(load?.inputs).toMatchObject({ create: `minikube image load ${result.tag} -p dev`, triggers: [result.tag] });
+    expect(result.byType("pulumi:providers:docker")).toEqual([]);
+  });
+
+  it("kind: host build, then `kind load docker-image --name <cluster>`", async () => {
+    const result = await build("kind", { imageLoader: "kind" });
+    expect(result.imageRef).toBe(result.tag);
+    expect(result.pullPolicy).toBe("Never");
+    expect(result.byType("docker-build:index:Image")[0]?.inputs).toMatchObject({
+      push: false,
+      load: true,
+      tags: [result.tag],
+    });
+    expect(result.byType("command:local:Command")[0]?.inputs).toMatchObject({
+      create: `kind load docker-image ${result.tag} --name kind`,
+      triggers: [result.tag],
+    });
+  });
+
+  it("registry: pushes with the secret credentials; the chart gets the pushed digest", async () => {
+    const result = await build("reg", {
+      imageLoader: "registry",
+      imageRegistry: "registry.example.com:5000/team",
+      imageRegistryUsername: "ci",
+      imageRegistryPassword: "s3cret",
+    });
+    const hash = result.tag.split(":")[1];
+    expect(result.imageRef).toBe(`registry.example.com:5000/team/todo-backend@${DIGEST}`);
+    expect(result.pullPolicy).toBe("IfNotPresent");
+    const [image] = result.byType("docker-build:index:Image");
+    expect(image?.inputs).toMatchObject({
+      push: true,
+      load: false,
+      tags: [`registry.example.com:5000/team/todo-backend:${hash}`],
+    });
+    // The password travels as a Pulumi secret (the engine's secret envelope), never in plain state.
+    expect(image?.inputs.registries).toEqual({
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      value: [{ address: "registry.example.com:5000", username: "ci", password: "s3cret" }],
+    });
+    expect(result.byType("command:local:Command")).toEqual([]);
+  });
+
+  it("none: host build only, IfNotPresent", async () => {
+    const result = await build("none", { imageLoader: "none" });
+    expect(result.imageRef).toBe(result.tag);
+    expect(result.pullPolicy).toBe("IfNotPresent");
+    expect(result.resources.map((r) => r.type).sort()).toEqual([
+      "docker-build:index:Image",
+      "todo-platform:image:AppImage",
+    ]);
+  });
+
+  it("build args change the tag and reach the build", async () => {
+    const result = await build("args", { imageLoader: "none" }, fakeProbes(), { NODE_ENV: "production" });
+    expect(result.tag).toBe(expectedTag({ NODE_ENV: "production" }));
+    expect(result.tag).not.toBe(expectedTag());
+    expect(result.byType("docker-build:index:Image")[0]?.inputs.buildArgs).toEqual({ NODE_ENV: "production" });
+  });
+
+  it("fails before creating any image when the pre-flight finds a stopped profile", async () => {
+    const before = recorded.length;
+    const stopped: ImageProbes = {
+      ...fakeProbes(),
+      minikubeProfiles: () => ({
+        ok: true,
+        stdout: JSON.stringify({ valid: [{ Name: "dev", Status: "Stopped", Config: {} }] }),
+      }),
+    };
+    await expect(build("stopped", { imageLoader: "minikube", minikubeProfile: "dev" }, stopped)).rejects.toThrow(
+      "run `minikube start -p dev`",
+    );
+    expect(recorded.slice(before).filter((r) => r.type !== "todo-platform:image:AppImage")).toEqual([]);
+  });
+
+  it("rejects bad arguments naming the field", () => {
+    const loader = imagesConfigSchema.parse({ imageLoader: "none" });
+    const probes = fakeProbes();
+    expect(
+      () =>
+        new mod.AppImage("bad-name", {
+          imageName: "Todo Backend",
+          context,
+          dockerfile: "app/backend/Dockerfile",
+          loader,
+          probes,
+        }),
+    ).toThrow(/imageName/);
+    expect(
+      () =>
+        new mod.AppImage("bad-ctx", {
+          imageName: "todo-backend",
+          context: "relative",
+          dockerfile: "Dockerfile",
+          loader,
+          probes,
+        }),
+    ).toThrow(/context.*absolute/s);
+    expect(
+      () =>
+        new mod.AppImage("bad-df", { imageName: "todo-backend", context, dockerfile: "../Dockerfile", loader, probes }),
+    ).toThrow(/dockerfile/);
+  });
+
+  it("without injected probes under mocks, assumes a healthy docker-runtime Minikube (for other components' tests)", async () => {
+    const image = new mod.AppImage("default-probes", {
+      imageName: "todo-backend",
+      context,
+      dockerfile: "app/backend/Dockerfile",
+      loader: imagesConfigSchema.parse({}),
+    });
+    expect(await output(image.pullPolicy)).toBe("Never");
+    expect(await output(image.imageRef)).toBe(expectedTag());
+  });
+});
