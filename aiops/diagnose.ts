@@ -23,6 +23,8 @@ export interface DiagnoseOptions {
   recordHistory?: boolean;
   /** Analyzer deadline in ms; defaults to aiops.timeoutSeconds (tests use a short one). */
   analyzerTimeoutMs?: number;
+  /** See VerdictOptions: used after a failed deploy, whose pods Helm already rolled away. */
+  keepEventsOfGonePods?: boolean;
   env?: NodeJS.ProcessEnv;
   now?: Date;
 }
@@ -61,7 +63,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
   const redactor = new Redactor(secrets);
   // Redact before anything leaves this process, the analyzer's prompt included.
   const facts = redactor.deep(await collectFacts(target));
-  const verdict = decideVerdict(facts);
+  const verdict = decideVerdict(facts, { keepEventsOfGonePods: options.keepEventsOfGonePods });
   const timeoutMs = options.analyzerTimeoutMs ?? options.aiops.timeoutSeconds * 1000;
   const analyzer = options.aiops.analyzer;
   let outcome: AnalyzerOutcome;

@@ -100,14 +100,14 @@ function deploymentFindings(facts: ClusterFacts): Finding[] {
  * Warning events add what the pod status cannot say (probe failures, scheduling, quota). Events about
  * pods that are gone or objects that are fine now are history from an earlier rollout, not findings.
  */
-function eventFindings(facts: ClusterFacts, alreadyExplained: Set<string>): Finding[] {
+function eventFindings(facts: ClusterFacts, alreadyExplained: Set<string>, options: VerdictOptions): Finding[] {
   const currentPods = new Set(facts.pods.map((p) => `pod/${p.name}`));
   const fine = new Set([
     ...facts.pods.filter((p) => p.ready && p.containers.every((c) => c.restartCount === 0)).map((p) => `pod/${p.name}`),
     ...facts.deployments.filter((d) => d.available >= d.desired).map((d) => `deployment/${d.name}`),
   ]);
   return facts.warningEvents
-    .filter((e) => !(e.object.startsWith("pod/") && !currentPods.has(e.object)))
+    .filter((e) => options.keepEventsOfGonePods || !(e.object.startsWith("pod/") && !currentPods.has(e.object)))
     .filter((e) => !fine.has(e.object))
     .filter((e) => !alreadyExplained.has(e.object) || e.reason === "Unhealthy")
     .map((e) => ({
@@ -118,7 +118,15 @@ function eventFindings(facts: ClusterFacts, alreadyExplained: Set<string>): Find
     }));
 }
 
-export function decideVerdict(facts: ClusterFacts): Verdict {
+export interface VerdictOptions {
+  /**
+   * Keep warning events about pods that no longer exist. After a failed atomic Helm upgrade the
+   * failing pods are already rolled away and their events are the only evidence left.
+   */
+  keepEventsOfGonePods?: boolean;
+}
+
+export function decideVerdict(facts: ClusterFacts, options: VerdictOptions = {}): Verdict {
   if (facts.error) {
     return {
       status: "unavailable",
@@ -148,7 +156,7 @@ export function decideVerdict(facts: ClusterFacts): Verdict {
   // Pods first: they name the container and reason; the Deployment finding only says it is not serving.
   const findings = [...podFindings(facts), ...deploymentFindings(facts)];
   const explained = new Set(findings.map((f) => f.object));
-  findings.push(...eventFindings(facts, explained));
+  findings.push(...eventFindings(facts, explained, options));
   const status: HealthStatus = findings.some((f) => f.severity === "critical")
     ? "unhealthy"
     : findings.length > 0

@@ -11,6 +11,8 @@ export interface FakeCall {
   bin: FakeName;
   args: string[];
   stdin: string;
+  /** Names of secret-looking environment variables the fake saw. */
+  secretEnv: string[];
 }
 
 export interface FakeWorld {

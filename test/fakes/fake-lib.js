@@ -15,7 +15,9 @@ function readStdin() {
 
 function record(bin, args, stdin) {
   const state = process.env.FAKE_STATE_DIR;
-  if (state) appendFileSync(join(state, "calls.jsonl"), `${JSON.stringify({ bin, args, stdin })}\n`);
+  // Names (never values) of secret-looking variables that reached us, so tests can prove none did.
+  const secretEnv = Object.keys(process.env).filter((name) => /DATABASE_URL|PASSWORD|API_KEY|TOKEN/i.test(name));
+  if (state) appendFileSync(join(state, "calls.jsonl"), `${JSON.stringify({ bin, args, stdin, secretEnv })}\n`);
 }
 
 function fixture(...parts) {
