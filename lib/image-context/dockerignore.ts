@@ -138,8 +138,6 @@ export class IgnoreMatcher {
   readonly patterns: readonly IgnorePattern[];
   /** True when any pattern is a `!` exception. */
   readonly hasExclusions: boolean;
-  /** fsutil's onlyPrefixExcludeExceptions: no `!` exception contains a glob character. */
-  private readonly onlyPrefixExceptions: boolean;
 
   constructor(patterns: readonly string[]) {
     const compiled: IgnorePattern[] = [];
@@ -156,9 +154,6 @@ export class IgnoreMatcher {
     }
     this.patterns = compiled;
     this.hasExclusions = compiled.some((pattern) => pattern.exclusion);
-    this.onlyPrefixExceptions = !compiled.some(
-      (pattern) => pattern.exclusion && /[*[\]?^\\]/.test(withoutTrailingGlob(pattern.text)),
-    );
   }
 
   /**
@@ -198,23 +193,35 @@ export class IgnoreMatcher {
   }
 
   /**
-   * True when an excluded directory may be skipped without reading it, with fsutil's rule: only
-   * when every `!` exception is a plain path (no glob before a trailing slash-star glob) and none of
-   * them lies under this directory.
+   * True when an excluded directory may be skipped without reading it: no `!` exception can match
+   * the directory, one of its ancestors or anything inside it. Checked segment by segment (a
+   * `*`/`?`/`[]` segment must match the directory's segment at the same depth; `**` or an escape
+   * means "maybe", so the directory is walked). Sound by construction: a pruned directory holds
+   * nothing the ignore file lets through, so the result equals BuildKit's, which prunes less
+   * (fsutil walks every excluded directory as soon as one exception contains a glob).
    */
   canPruneExcludedDir(dirPath: string): boolean {
     if (!this.hasExclusions) return true;
-    if (!this.onlyPrefixExceptions) return false;
-    const dirSlash = `${dirPath}/`;
-    return !this.patterns.some(
-      (pattern) => pattern.exclusion && `${withoutTrailingGlob(pattern.text)}/`.startsWith(dirSlash),
-    );
+    const dirSegments = dirPath.split("/");
+    return !this.patterns.some((pattern) => pattern.exclusion && mayMatchAtOrUnder(pattern.text, dirSegments));
   }
 }
 
-function withoutTrailingGlob(text: string): string {
-  let out = text;
-  if (out.endsWith("/**")) out = out.slice(0, -3);
-  if (out.endsWith("/*")) out = out.slice(0, -2);
-  return out;
+/** Could `pattern` match the directory, one of its ancestors, or a path inside it? */
+function mayMatchAtOrUnder(pattern: string, dirSegments: readonly string[]): boolean {
+  const patternSegments = pattern.split("/");
+  const depth = Math.min(patternSegments.length, dirSegments.length);
+  for (let i = 0; i < depth; i++) {
+    const segment = patternSegments[i] as string;
+    if (segment.includes("**") || segment.includes("\\")) return true;
+    let matches: boolean;
+    try {
+      matches = compilePattern(segment, false).matches(dirSegments[i] as string);
+    } catch {
+      return true; // e.g. a character class split by "/": cannot tell, so walk
+    }
+    if (!matches) return false;
+  }
+  // Every compared segment matched: the pattern names the directory, an ancestor, or goes deeper.
+  return true;
 }

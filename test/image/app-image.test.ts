@@ -40,7 +40,7 @@ beforeAll(async () => {
     "test",
     false,
   );
-  mod = await import("../../components/image");
+  mod = await import("../../components/image.js");
   context = mkdtempSync(join(tmpdir(), "app-image-"));
   mkdirSync(join(context, "app/backend/src"), { recursive: true });
   writeFileSync(join(context, "app/backend/Dockerfile"), "FROM node:24-bookworm-slim\nCOPY app/backend/src /app\n");

@@ -7,7 +7,13 @@ import { dirname, join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 
-import { contentTag, hashBuildContext, resolveIgnoreFile } from "../../lib/image-context/context-hash";
+import {
+  contentTag,
+  hashBuildContext,
+  listContextEntries,
+  resolveIgnoreFile,
+} from "../../lib/image-context/context-hash";
+import { IgnoreMatcher } from "../../lib/image-context/dockerignore";
 
 const roots: string[] = [];
 afterAll(() => {
@@ -118,10 +124,12 @@ describe("content tag properties (fast-check)", () => {
           ),
         );
         const context = contextWith(files);
+        // Parent directories first: a new included directory is sent (and hashed) even when empty.
+        mkdirSync(join(context, dirname(extra)), { recursive: true });
+        for (let dir = dirname(extra); dir !== "."; dir = dirname(dir)) chmodSync(join(context, dir), 0o755);
         const before = digestOf(context);
         writeTree(context, [{ path: extra, content: "new", executable: false }]);
         const after = digestOf(context);
-        // A new file inside an otherwise empty included directory also adds that directory.
         if (excludedByIgnore(extra)) expect(after).toBe(before);
         else expect(after).not.toBe(before);
         unlinkSync(join(context, extra));
@@ -140,6 +148,32 @@ describe("content tag properties (fast-check)", () => {
     expect(dockerfileChanged).not.toBe(base);
     writeFileSync(join(context, ".dockerignore"), `${IGNORE}# changed\n`);
     expect(digestOf(context)).not.toBe(dockerfileChanged);
+  });
+});
+
+/** The same matcher with pruning switched off: every excluded directory is read. */
+class NeverPruningMatcher extends IgnoreMatcher {
+  override canPruneExcludedDir(): boolean {
+    return false;
+  }
+}
+
+describe("directory pruning (fast-check)", () => {
+  const patternSegment = fc.constantFrom("src", "lib", "node_modules", "*", "**", "s*", "?ib", "a.ts", "*.log");
+  const pattern = fc
+    .tuple(fc.boolean(), fc.array(patternSegment, { minLength: 1, maxLength: 3 }))
+    .map(([exception, segments]) => `${exception ? "!" : ""}${segments.join("/")}`);
+
+  it("never changes which entries are sent, whatever the patterns", () => {
+    fc.assert(
+      fc.property(tree, fc.array(pattern, { minLength: 1, maxLength: 5 }), (files, patterns) => {
+        const context = contextWith(files);
+        const pruned = listContextEntries(context, new IgnoreMatcher(patterns));
+        const full = listContextEntries(context, new NeverPruningMatcher(patterns));
+        expect(pruned.entries).toEqual(full.entries);
+      }),
+      { numRuns: 150 },
+    );
   });
 });
 

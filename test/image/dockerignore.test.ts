@@ -82,13 +82,30 @@ describe("IgnoreMatcher", () => {
     it("prunes when no plain exception lies under the directory", () => {
       expect(new IgnoreMatcher(["node_modules", "!src/keep"]).canPruneExcludedDir("node_modules")).toBe(true);
     });
+    it("prunes node_modules and other services under an allow-list of globbed exceptions", () => {
+      const matcher = new IgnoreMatcher([
+        "*",
+        "!package.json",
+        "!app/api/src/**",
+        "!app/backend/src/**",
+        "**/node_modules",
+      ]);
+      expect(matcher.canPruneExcludedDir("node_modules")).toBe(true);
+      expect(matcher.canPruneExcludedDir("app/frontend")).toBe(true);
+      expect(matcher.canPruneExcludedDir("app/backend/node_modules")).toBe(true);
+      expect(matcher.canPruneExcludedDir("app")).toBe(false);
+      expect(matcher.canPruneExcludedDir("app/backend")).toBe(false);
+    });
     it("walks a directory a plain exception points into", () => {
       const matcher = new IgnoreMatcher(["node_modules", "!node_modules/keep/**"]);
       expect(matcher.canPruneExcludedDir("node_modules")).toBe(false);
       expect(matcher.canPruneExcludedDir("node_modules/other")).toBe(true);
     });
-    it("walks every excluded directory once any exception has a glob", () => {
+    it("walks when an exception may match at any depth (`**`) or names an ancestor", () => {
       expect(new IgnoreMatcher(["node_modules", "!**/*.keep"]).canPruneExcludedDir("node_modules")).toBe(false);
+      expect(new IgnoreMatcher(["!app", "**/node_modules"]).canPruneExcludedDir("app/node_modules")).toBe(false);
+      expect(new IgnoreMatcher(["*", "!a?p/x"]).canPruneExcludedDir("app")).toBe(false);
+      expect(new IgnoreMatcher(["*", "!a?p/x"]).canPruneExcludedDir("apple")).toBe(true);
     });
   });
 });
