@@ -55,6 +55,16 @@ function coerce(schema: z.ZodType, raw: string): unknown {
 function shown(keyPath: string, value: unknown): string {
   if (SECRET_KEY_PATHS.has(keyPath)) return "a secret value (not shown)";
   if (value === undefined) return "nothing (not set)";
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    // A whole object (aiops) may hold secret fields: show their names, never their values.
+    const redacted = Object.fromEntries(
+      Object.entries(value).map(([field, fieldValue]) => [
+        field,
+        SECRET_KEY_PATHS.has(`${keyPath}.${field}`) ? "(secret)" : fieldValue,
+      ]),
+    );
+    return JSON.stringify(redacted);
+  }
   return JSON.stringify(value);
 }
 
@@ -115,8 +125,12 @@ export function parsePlatformConfig(raw: RawConfig, context: { project: string; 
         field && typeof aiopsInput === "object" && aiopsInput
           ? (aiopsInput as Record<string, unknown>)[field]
           : aiopsInput;
-      const message = issue.code === "unrecognized_keys" ? `unknown field(s) ${issue.keys.join(", ")}` : issue.message;
-      problems.push(describe(keyPath, value, message));
+      if (issue.code === "unrecognized_keys") {
+        const fixes = issue.keys.map((key) => `\`pulumi config rm --path aiops.${key}\``).join(", ");
+        problems.push(`${keyPath}: unknown field(s) ${issue.keys.join(", ")}; run ${fixes}`);
+        continue;
+      }
+      problems.push(describe(keyPath, value, issue.message));
     }
   }
 

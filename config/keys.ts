@@ -103,8 +103,21 @@ export const CONFIG_KEYS: Record<string, ConfigKeyDoc> = {
     type: "object",
     description:
       "AI health analysis settings (analyzer, timeoutSeconds, historySize, failOn, installKagent, llmProvider, llmApiKey, kagentUrl, agent), set with --path.",
-    example: "none",
+    example: "kagent",
   },
+};
+
+/** Example values for the fix command of `aiops.<field>`. */
+const AIOPS_EXAMPLES: Record<string, string> = {
+  analyzer: "kagent",
+  timeoutSeconds: "120",
+  historySize: "20",
+  failOn: "never",
+  installKagent: "false",
+  llmProvider: "openai",
+  llmApiKey: "'…'",
+  kagentUrl: "http://127.0.0.1:8083",
+  agent: "k8s-agent",
 };
 
 /** Keys whose values must never appear in messages or non-secret outputs. */
@@ -112,8 +125,11 @@ export const SECRET_KEY_PATHS = new Set(["databaseUrl", "imageRegistryPassword",
 
 /** The command that sets a key, e.g. `pulumi config set --secret databaseUrl '…'`. */
 export function fixCommand(keyPath: string, example?: string): string {
+  // The object itself is never set as a string; it is rebuilt field by field.
+  if (keyPath === "aiops") return "pulumi config rm aiops && pulumi config set --path aiops.analyzer kagent";
   const isPath = keyPath.includes(".");
   const flags = [SECRET_KEY_PATHS.has(keyPath) ? "--secret" : "", isPath ? "--path" : ""].filter(Boolean).join(" ");
-  const value = example ?? CONFIG_KEYS[keyPath]?.example ?? "<value>";
+  const aiopsField = keyPath.startsWith("aiops.") ? keyPath.slice("aiops.".length) : undefined;
+  const value = example ?? (aiopsField ? AIOPS_EXAMPLES[aiopsField] : CONFIG_KEYS[keyPath]?.example) ?? "<value>";
   return `pulumi config set ${flags ? `${flags} ` : ""}${keyPath} ${value}`;
 }

@@ -31,7 +31,9 @@ export interface MocksReport {
   completed: boolean;
 }
 
-const report: MocksReport = { resources: [], exports: {}, completed: false };
+/** Shared with drivers preloaded alongside (same module instance through the require cache). */
+export const mocksReport: MocksReport = { resources: [], exports: {}, completed: false };
+const report = mocksReport;
 const wireByName = new Map<string, unknown>();
 
 const originalRegister = MockMonitor.prototype.registerResource;
