@@ -4,25 +4,27 @@ import type { ListTodosResponse, Todo, TodoStatus } from "@todo/api";
 import type pg from "pg";
 import { type CursorPosition, encodeCursor } from "./cursor.ts";
 
-// created_at/updated_at as ISO-8601 UTC with microseconds, plus the cursor key of the row.
+// Times as ISO-8601 UTC text with microseconds (the cursor needs them exactly). The aliases must
+// differ from the column names: ORDER BY prefers output names, and sorting by the text alias
+// would bypass the (created_at, id) index.
 const COLUMNS = `id, title, completed,
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_at,
-  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_at`;
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_iso,
+  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_iso`;
 
 interface TodoRow {
   id: string;
   title: string;
   completed: boolean;
-  created_at: string;
-  updated_at: string;
+  created_iso: string;
+  updated_iso: string;
 }
 
 const toTodo = (row: TodoRow): Todo => ({
   id: row.id,
   title: row.title,
   completed: row.completed,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
+  createdAt: row.created_iso,
+  updatedAt: row.updated_iso,
 });
 
 export interface ListOptions {
@@ -38,29 +40,36 @@ export interface TodoRepository {
   remove(id: string): Promise<boolean>;
 }
 
+/** The list statement: keyset condition, optional status filter, one row more than the page. */
+export function listQuery({ status, limit, after }: ListOptions): pg.QueryConfig {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  if (status !== "all") {
+    values.push(status === "completed");
+    where.push(`completed = $${values.length}`);
+  }
+  if (after) {
+    values.push(after.createdAt, after.id);
+    where.push(`(created_at, id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
+  }
+  // The extra row tells whether another page exists without a COUNT.
+  values.push(limit + 1);
+  return {
+    text: `SELECT ${COLUMNS} FROM todos ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+      ORDER BY created_at DESC, id DESC LIMIT $${values.length}`,
+    values,
+  };
+}
+
 export function createTodoRepository(pool: pg.Pool): TodoRepository {
   return {
-    async list({ status, limit, after }) {
-      const where: string[] = [];
-      const values: unknown[] = [];
-      if (status !== "all") {
-        values.push(status === "completed");
-        where.push(`completed = $${values.length}`);
-      }
-      if (after) {
-        values.push(after.createdAt, after.id);
-        where.push(`(created_at, id) < ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
-      }
-      // One extra row tells whether another page exists without a COUNT.
-      values.push(limit + 1);
-      const { rows } = await pool.query<TodoRow>(
-        `SELECT ${COLUMNS} FROM todos ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
-         ORDER BY created_at DESC, id DESC LIMIT $${values.length}`,
-        values,
-      );
+    async list(options) {
+      const { limit } = options;
+      const { rows } = await pool.query<TodoRow>(listQuery(options));
       const page = rows.slice(0, limit);
       const last = page.at(-1);
-      const nextCursor = rows.length > limit && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null;
+      const nextCursor =
+        rows.length > limit && last ? encodeCursor({ createdAt: last.created_iso, id: last.id }) : null;
       return { items: page.map(toTodo), nextCursor };
     },
 
