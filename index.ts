@@ -1,12 +1,16 @@
 // Table of contents of the program: validate config (before any resource exists), then the two
 // images (their pre-flight fails before any cluster change), the cluster provider, the stack
 // namespace, the database Secret and the two Helm releases (backend first, the frontend pointed at
-// the backend Service), then the outputs (contract: outputs.ts).
+// the backend Service; both diagnosed by one error hook when they fail), kagent when asked for, the
+// AI health check after both releases, then the outputs (contract: outputs.ts).
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { TodoDatabase } from "./components/database";
+import { createDeployErrorHook } from "./aiops/error-hook";
+import { DATABASE_SECRET_NAME, TodoDatabase } from "./components/database";
+import { AiHealthCheck } from "./components/health";
 import { AppImage } from "./components/image";
+import { KagentInstall } from "./components/kagent";
 import { createStackNamespace } from "./components/namespace";
 import { TodoRelease } from "./components/release";
 import { loadPlatformConfig } from "./config";
@@ -45,7 +49,19 @@ const database = new TodoDatabase(
   { provider },
 );
 
-const releaseSettings = { timeoutSeconds: deploy.releaseTimeoutSeconds, maxHistory: deploy.releaseMaxHistory };
+// Pulumi calls the hook when a release's create/update fails: it prints which pod and container
+// broke and why, and rolls back (then retries once) a release Helm left pending.
+const errorHook = createDeployErrorHook({
+  aiops: cfg.aiops,
+  namespace: deploy.namespace,
+  kubeContext: deploy.kubeContext,
+  redactSecretNames: [DATABASE_SECRET_NAME],
+});
+const releaseSettings = {
+  timeoutSeconds: deploy.releaseTimeoutSeconds,
+  maxHistory: deploy.releaseMaxHistory,
+  releaseOptions: { hooks: { onError: [errorHook] } },
+};
 const backendRelease = new TodoRelease(
   "backend",
   {
@@ -74,6 +90,35 @@ const frontendRelease = new TodoRelease(
   { provider, dependsOn: [backendRelease] },
 );
 
+const kagent = cfg.aiops.installKagent
+  ? new KagentInstall(
+      "kagent",
+      {
+        llmProvider: cfg.aiops.llmProvider,
+        llmApiKey: cfg.aiops.llmApiKey === undefined ? undefined : pulumi.secret(cfg.aiops.llmApiKey),
+        agent: cfg.aiops.agent,
+        kubeContext: deploy.kubeContext,
+      },
+      { provider },
+    )
+  : undefined;
+
+const healthCheck = new AiHealthCheck(
+  "health",
+  {
+    namespace: namespaceName,
+    kubeContext: deploy.kubeContext,
+    releases: [backendRelease, frontendRelease].map((release) =>
+      pulumi
+        .all([release.releaseName, release.revision, release.status, release.imageRef])
+        .apply(([name, revision, status, imageRef]) => ({ name, revision, status, imageRef })),
+    ),
+    aiops: cfg.aiops,
+    redactSecretNames: [database.secretName],
+  },
+  { dependsOn: [backendRelease, frontendRelease, ...(kagent ? [kagent.agentReady] : [])] },
+);
+
 const summary = (release: TodoRelease) =>
   pulumi.output({
     releaseName: release.releaseName,
@@ -98,6 +143,7 @@ const outputs: PlatformStackOutputs = {
   backend: summary(backendRelease),
   databaseMode: pulumi.output(database.mode),
   databaseSecretName: database.secretName,
+  health: healthCheck.report,
 };
 
-export const { appUrl, namespace, frontend, backend, databaseMode, databaseSecretName } = outputs;
+export const { appUrl, namespace, frontend, backend, databaseMode, databaseSecretName, health } = outputs;

@@ -2,6 +2,7 @@
 // docs/deploy.md). Change it only together with both.
 import type * as pulumi from "@pulumi/pulumi";
 
+import type { HealthReport } from "./aiops/types";
 import type { DatabaseMode } from "./components/database";
 
 /** One Helm release as the stack reports it. */
@@ -33,6 +34,11 @@ export interface PlatformOutputs {
   databaseMode: DatabaseMode;
   /** Secret (key DATABASE_URL) in `namespace` holding the backend's connection URL. */
   databaseSecretName: string;
+  /**
+   * The AI health report of the last deploy that changed an image or a release revision: status
+   * decided from cluster facts, the analyzer's explanation, findings (docs/aiops.md).
+   */
+  health: HealthReport;
 }
 
 /** The program's exports: every output an Output of the contract's value. */

@@ -8,6 +8,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { HealthReport } from "../aiops/types";
 import type { AiopsConfig } from "../config/aiops";
+import { shellQuote } from "./shell";
 
 export interface HealthReleaseRef {
   name: string;
@@ -42,9 +43,7 @@ export const REPO_ROOT = path.resolve(__dirname, "..");
 /** Variables that must never reach the analysis, even if the Pulumi process itself has them. */
 export const SCRUBBED_ENV = ["DATABASE_URL", "PGPASSWORD", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY"];
 
-export function shellQuote(value: string): string {
-  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
+export { shellQuote };
 
 /** The exact command line the Command runs. Pure, so tests read it without Pulumi. */
 export function diagnoseCommand(input: {

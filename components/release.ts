@@ -63,7 +63,9 @@ export class TodoRelease extends pulumi.ComponentResource {
   readonly values: pulumi.Output<ChartValues>;
 
   constructor(name: string, args: TodoReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("todo-platform:release:TodoRelease", name, args, opts);
+    // releaseOptions holds hooks (functions), which are not component inputs.
+    const { releaseOptions: _options, ...inputs } = args;
+    super("todo-platform:release:TodoRelease", name, inputs, opts);
     const releaseName = args.releaseName ?? `todo-${args.component}`;
     const checksum = chartChecksum();
 

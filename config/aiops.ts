@@ -1,6 +1,8 @@
 // Config slice for the AI health analysis (structured key `aiops`, set with `pulumi config set --path aiops.<key>`).
 import { z } from "zod";
 
+import { kagentInstallProblems } from "../components/kagent-values";
+
 export const ANALYZERS = ["kagent", "k8sgpt", "kubectl-ai", "none"] as const;
 export type AnalyzerName = (typeof ANALYZERS)[number];
 
@@ -17,5 +19,8 @@ export const aiopsConfigSchema = z
     kagentUrl: z.string().url().optional(),
     agent: z.string().min(1).default("k8s-agent"),
   })
-  .strict();
+  .strict()
+  .superRefine((value, ctx) => {
+    for (const message of kagentInstallProblems(value)) ctx.addIssue({ code: "custom", path: ["llmApiKey"], message });
+  });
 export type AiopsConfig = z.infer<typeof aiopsConfigSchema>;

@@ -53,8 +53,8 @@ function coerce(schema: z.ZodType, raw: string): unknown {
 }
 
 function shown(keyPath: string, value: unknown): string {
-  if (SECRET_KEY_PATHS.has(keyPath)) return "a secret value (not shown)";
   if (value === undefined) return "nothing (not set)";
+  if (SECRET_KEY_PATHS.has(keyPath)) return "a secret value (not shown)";
   if (value && typeof value === "object" && !Array.isArray(value)) {
     // A whole object (aiops) may hold secret fields: show their names, never their values.
     const redacted = Object.fromEntries(

@@ -121,6 +121,13 @@ const CASES: BadCase[] = [
     mentions: ["pulumi config set --path aiops.analyzer"],
   },
   {
+    name: "installKagent without the LLM key",
+    key: "aiops.llmApiKey",
+    config: { aiops: JSON.stringify({ installKagent: true, llmProvider: "anthropic" }) },
+    secretKeys: ["aiops"],
+    mentions: ["pulumi config set --secret --path aiops.llmApiKey", "anthropic API key"],
+  },
+  {
     name: "aiops not an object",
     key: "aiops",
     config: { aiops: "kagent" },

@@ -19,6 +19,14 @@ export interface RegisteredResource {
   inputs: Record<string, unknown>;
   /** Inputs as sent to the engine: secret values are still wrapped in the secret signature. */
   wire: unknown;
+  /** Names of the error hooks in the resource's `hooks.onError`. */
+  onErrorHooks: string[];
+  /** URN the mock monitor gives the resource. */
+  urn?: string;
+  /** URN of the parent ("" when the stack is the parent). */
+  parent?: string;
+  /** URNs the resource waits for: explicit dependsOn (components expanded by the SDK) and input dependencies. */
+  dependencies?: string[];
 }
 export interface ResolvedExport {
   value: unknown;
@@ -40,8 +48,48 @@ const originalRegister = MockMonitor.prototype.registerResource;
 // biome-ignore lint/suspicious/noExplicitAny: gRPC request object of the mock monitor
 MockMonitor.prototype.registerResource = function (req: any, callback: unknown) {
   wireByName.set(`${req.getType()}::${req.getName()}`, req.getObject().toJavaScript());
+  errorHooksByName.set(`${req.getType()}::${req.getName()}`, req.getHooks()?.getOnErrorList() ?? []);
+  requestByName.set(`${req.getType()}::${req.getName()}`, {
+    urn: this.newUrn(req.getParent(), req.getType(), req.getName()),
+    parent: req.getParent(),
+    dependencies: req.getDependenciesList(),
+  });
   return originalRegister.call(this, req, callback);
 };
+
+/** Error hook names the program registered (the engine would call them back on a failed step). */
+export const registeredErrorHooks: string[] = [];
+const errorHooksByName = new Map<string, string[]>();
+const requestByName = new Map<string, Pick<RegisteredResource, "urn" | "parent" | "dependencies">>();
+// The mock monitor has no hook registry; the real engine's accepts the name and calls back later.
+// biome-ignore lint/suspicious/noExplicitAny: gRPC request object of the mock monitor
+MockMonitor.prototype.registerErrorHook = (req: any, callback: (err: null, res: unknown) => void) => {
+  registeredErrorHooks.push(req.getName());
+  callback(null, {});
+};
+
+/**
+ * Stand-in stdout of the health analysis Command (`<name>-analysis`): under mocks nothing runs, so
+ * the preload answers with a report that says it is fake, built from the command line's arguments.
+ */
+export function fakeAnalysisStdout(commandLine: string): string {
+  const args = commandLine.split(" ");
+  const revisions: Record<string, number> = {};
+  args.forEach((arg, index) => {
+    if (arg !== "--revision") return;
+    const [name, revision] = String(args[index + 1]).split("=");
+    if (name) revisions[name] = Number(revision);
+  });
+  const analyzerAt = args.indexOf("--analyzer");
+  return JSON.stringify({
+    analyzer: analyzerAt >= 0 ? args[analyzerAt + 1] : "none",
+    status: "healthy",
+    summary: "fake report from the mocks preload: no analysis ran",
+    findings: [],
+    analyzedAt: "1970-01-01T00:00:00.000Z",
+    revisions,
+  });
+}
 
 pulumi.runtime.setMocks(
   {
@@ -52,6 +100,8 @@ pulumi.runtime.setMocks(
         custom: args.custom ?? true,
         inputs: args.inputs,
         wire: wireByName.get(`${args.type}::${args.name}`),
+        onErrorHooks: errorHooksByName.get(`${args.type}::${args.name}`) ?? [],
+        ...requestByName.get(`${args.type}::${args.name}`),
       });
       const state: Record<string, unknown> = { ...args.inputs };
       if (args.type === "kubernetes:helm.sh/v3:Release") {
@@ -66,6 +116,11 @@ pulumi.runtime.setMocks(
         };
       }
       if (args.type === "random:index/randomPassword:RandomPassword") state.result = "mock-generated-password-123";
+      if (args.type === "command:local:Command") {
+        const create = typeof args.inputs.create === "string" ? args.inputs.create : "";
+        state.stdout = args.name.endsWith("-analysis") ? fakeAnalysisStdout(create) : "";
+        state.stderr = "";
+      }
       return { id: `${args.name}-id`, state };
     },
     call(args) {
