@@ -6,7 +6,8 @@
 #   2. config: Neon URL from NEON_DATABASE_URL when set (else the embedded in-cluster database),
 #      aiops.analyzer none unless LLM_API_KEY is set
 #   3. `pulumi up --yes`, then create and read a todo through the frontend at appUrl
-#   4. `pulumi preview --expect-no-changes`: an unchanged tree must do nothing
+#   4. `pulumi preview --expect-no-changes --policy-pack policy`: an unchanged tree must do
+#      nothing, and the deployed stack must pass the policy pack (policy/)
 #   5. edit one backend file, preview + up again: only backend resources may change
 #   6. `helm list` / `helm history` show both releases (backend upgraded, frontend untouched)
 #   7. `pulumi destroy --yes` leaves the namespace empty
@@ -159,9 +160,9 @@ check_todo_roundtrip() {
   log "created and read back todo $id through the frontend"
 }
 
-# After the backend edit, every step the preview plans must belong to the backend (its image and
-# its release; the post-deploy health analysis reruns after any deploy by design), and the
-# backend release must be among them.
+# After the backend edit, every step the preview plans must belong to the backend (its image, the
+# image load and its release; the AiHealthCheck reruns because a release revision changed), and
+# the backend release must be among them.
 assert_only_backend_changes() {
   local plan="$WORK_DIR/preview.json"
   pulumi preview --stack "$STACK" --json >"$plan"
@@ -169,7 +170,7 @@ assert_only_backend_changes() {
     const plan = JSON.parse(require("node:fs").readFileSync(process.argv[1], "utf8"));
     const changed = (plan.steps ?? []).filter((step) => step.op !== "same").map((step) => step.urn);
     console.log("planned changes:\n  " + (changed.join("\n  ") || "(none)"));
-    const foreign = changed.filter((urn) => !/backend|health|aiops|pulumi:pulumi:Stack/i.test(urn));
+    const foreign = changed.filter((urn) => !/::backend[^:]*$|AiHealthCheck|pulumi:pulumi:Stack/.test(urn));
     if (foreign.length > 0) {
       console.error("changes outside the backend:\n  " + foreign.join("\n  "));
       process.exit(1);
@@ -243,8 +244,8 @@ main() {
   resolve_app_url
   check_todo_roundtrip
 
-  log "pulumi preview --expect-no-changes (unchanged tree)"
-  pulumi preview --stack "$STACK" --expect-no-changes
+  log "pulumi preview --expect-no-changes --policy-pack policy (unchanged tree, constitution)"
+  pulumi preview --stack "$STACK" --expect-no-changes --policy-pack policy
 
   log "editing $BACKEND_FILE"
   cp "$BACKEND_FILE" "$BACKEND_BACKUP"

