@@ -1,6 +1,10 @@
 // One row per config key: what Pulumi.yaml declares, what docs/deploy.md lists and how an error
 // tells the user to fix a bad value. test/deploy/config-keys.test.ts keeps the three in step
 // with the zod slices.
+//
+// Pulumi.yaml can declare only the keys that have a default: a declared key without one must be
+// set in every stack (pulumi/pulumi#21797), and its default reaches the program as if the stack
+// had set it. Keys whose default is undefined here are therefore documented in a comment there.
 
 export type ConfigKeyType = "string" | "integer" | "boolean" | "object";
 
@@ -10,6 +14,8 @@ export interface ConfigKeyDoc {
   /** Default shown in docs and Pulumi.yaml; undefined when the key is optional or computed. */
   default?: string | number | boolean;
   secret?: boolean;
+  /** The only values accepted, when the key is an enumeration. */
+  values?: readonly string[];
   /** A valid example value for the fix command. */
   example: string;
 }
@@ -23,7 +29,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeyDoc> = {
   },
   namespace: {
     type: "string",
-    description: "Namespace for the whole stack (DNS label). Default: todo-<stack>.",
+    description: "Namespace for the whole stack (DNS label). Default: `todo-<stack>`.",
     example: "todo-dev",
   },
   frontendReplicas: {
@@ -73,6 +79,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeyDoc> = {
     type: "string",
     description: "How images reach the cluster: minikube, kind, registry or none.",
     default: "minikube",
+    values: ["minikube", "kind", "registry", "none"],
     example: "minikube",
   },
   minikubeProfile: {
@@ -107,18 +114,70 @@ export const CONFIG_KEYS: Record<string, ConfigKeyDoc> = {
   },
 };
 
-/** Example values for the fix command of `aiops.<field>`. */
-const AIOPS_EXAMPLES: Record<string, string> = {
-  analyzer: "kagent",
-  timeoutSeconds: "120",
-  historySize: "20",
-  failOn: "never",
-  installKagent: "false",
-  llmProvider: "openai",
-  llmApiKey: "'…'",
-  kagentUrl: "http://127.0.0.1:8083",
-  agent: "k8s-agent",
+/** The fields of `aiops`, each set with `pulumi config set --path aiops.<field> …`. */
+export const AIOPS_FIELDS: Record<string, ConfigKeyDoc> = {
+  analyzer: {
+    type: "string",
+    description: "Who explains the deploy's health: kagent, k8sgpt, kubectl-ai or none (cluster facts only).",
+    default: "kagent",
+    values: ["kagent", "k8sgpt", "kubectl-ai", "none"],
+    example: "kagent",
+  },
+  timeoutSeconds: {
+    type: "integer",
+    description: "Time limit of one analysis (5-900).",
+    default: 120,
+    example: "120",
+  },
+  historySize: {
+    type: "integer",
+    description: "Health reports kept in the ConfigMap aiops-history of the app namespace (1-500).",
+    default: 20,
+    example: "20",
+  },
+  failOn: {
+    type: "string",
+    description: "unhealthy: an unhealthy report fails `pulumi up`; never: it is only reported.",
+    default: "never",
+    values: ["never", "unhealthy"],
+    example: "never",
+  },
+  installKagent: {
+    type: "boolean",
+    description: "Install kagent (two Helm releases from its OCI charts) in namespace kagent.",
+    default: false,
+    example: "false",
+  },
+  llmProvider: {
+    type: "string",
+    description: "Model provider of the installed kagent.",
+    default: "openai",
+    values: ["openai", "anthropic", "azureopenai", "ollama", "gemini"],
+    example: "openai",
+  },
+  llmApiKey: {
+    type: "string",
+    secret: true,
+    description: "The provider's API key for the installed kagent (not needed for ollama), set with --secret.",
+    example: "'…'",
+  },
+  kagentUrl: {
+    type: "string",
+    description: "URL of a kagent controller to use instead of a port-forward to the in-cluster one.",
+    example: "http://127.0.0.1:8083",
+  },
+  agent: {
+    type: "string",
+    description: "kagent Agent that writes the explanation.",
+    default: "k8s-agent",
+    example: "k8s-agent",
+  },
 };
+
+/** Example values for the fix command of `aiops.<field>`. */
+const AIOPS_EXAMPLES: Record<string, string> = Object.fromEntries(
+  Object.entries(AIOPS_FIELDS).map(([field, doc]) => [field, doc.example]),
+);
 
 /** Keys whose values must never appear in messages or non-secret outputs. */
 export const SECRET_KEY_PATHS = new Set(["databaseUrl", "imageRegistryPassword", "aiops.llmApiKey"]);
