@@ -91,6 +91,10 @@ export function fakeAnalysisStdout(commandLine: string): string {
   });
 }
 
+/** What a StackReference reads, per referenced stack name ($TODO_MOCKS_STACK_REFERENCES, JSON). */
+export type StackReferences = Record<string, { outputs: Record<string, unknown>; secretOutputNames?: string[] }>;
+const stackReferences = JSON.parse(process.env.TODO_MOCKS_STACK_REFERENCES ?? "{}") as StackReferences;
+
 pulumi.runtime.setMocks(
   {
     newResource(args) {
@@ -116,6 +120,12 @@ pulumi.runtime.setMocks(
         };
       }
       if (args.type === "random:index/randomPassword:RandomPassword") state.result = "mock-generated-password-123";
+      if (args.type === "pulumi:pulumi:StackReference") {
+        // An unknown stack reads as one without outputs, so requireOutput fails as it would.
+        const referenced = stackReferences[String(args.inputs.name)];
+        state.outputs = referenced?.outputs ?? {};
+        state.secretOutputNames = referenced?.secretOutputNames ?? [];
+      }
       if (args.type === "command:local:Command") {
         const create = typeof args.inputs.create === "string" ? args.inputs.create : "";
         state.stdout = args.name.endsWith("-analysis") ? fakeAnalysisStdout(create) : "";

@@ -4,8 +4,9 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { parse } from "yaml";
 
-import type { MocksReport } from "./program-mocks";
+import type { MocksReport, StackReferences } from "./program-mocks";
 
 export const REPO_ROOT = resolve(__dirname, "..", "..", "..");
 const PRELOAD = join(__dirname, "program-mocks.ts");
@@ -20,9 +21,52 @@ export interface ProgramRun {
 /** Project config for the run: key without prefix → value as `pulumi config set` stores it (a string). */
 export type ProgramConfig = Record<string, string>;
 
+/** A config value as the CLI hands it to the program: primitives as text, objects and arrays as JSON. */
+function configText(value: unknown): string {
+  return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * The config Pulumi would give the program for `stack`: the values of Pulumi.<stack>.yaml (if any),
+ * then, for every key the stack does not set, the default declared in Pulumi.yaml, then `overrides`.
+ * Keys without the project prefix, values as text (see configText).
+ */
+export function stackConfig(stack: string, overrides: ProgramConfig = {}, root = REPO_ROOT): ProgramConfig {
+  const project = parse(readFileSync(join(root, "Pulumi.yaml"), "utf8")) as {
+    name: string;
+    config?: Record<string, { default?: unknown }>;
+  };
+  const prefix = `${project.name}:`;
+  let stackValues: Record<string, unknown> = {};
+  try {
+    const settings = parse(readFileSync(join(root, `Pulumi.${stack}.yaml`), "utf8")) as {
+      config?: Record<string, unknown>;
+    };
+    stackValues = settings?.config ?? {};
+  } catch {
+    // no stack settings file: only the project defaults apply, as for a fresh `pulumi stack init`
+  }
+  const config: ProgramConfig = {};
+  for (const [key, declaration] of Object.entries(project.config ?? {})) {
+    if (declaration.default !== undefined) config[key] = configText(declaration.default);
+  }
+  for (const [key, value] of Object.entries(stackValues)) {
+    // Other namespaces (e.g. kubernetes:context) configure providers, not this program.
+    if (key.startsWith(prefix)) config[key.slice(prefix.length)] = configText(value);
+  }
+  return { ...config, ...overrides };
+}
+
 export function runProgram(
   config: ProgramConfig,
-  options: { stack?: string; secretKeys?: string[]; program?: string; project?: string } = {},
+  options: {
+    stack?: string;
+    secretKeys?: string[];
+    program?: string;
+    project?: string;
+    /** Outputs the program's StackReferences read, by stack name. */
+    stackReferences?: StackReferences;
+  } = {},
 ): ProgramRun {
   const dir = mkdtempSync(join(tmpdir(), "todo-program-"));
   const reportPath = join(dir, "report.json");
@@ -44,6 +88,7 @@ export function runProgram(
           TODO_MOCKS_REPORT: reportPath,
           TODO_MOCKS_PROJECT: project,
           TODO_MOCKS_STACK: options.stack ?? "dev",
+          TODO_MOCKS_STACK_REFERENCES: JSON.stringify(options.stackReferences ?? {}),
         },
       },
     );
