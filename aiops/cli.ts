@@ -9,7 +9,8 @@ import { formatHistory, readHistory } from "./history";
 import { recoverStuckRelease } from "./recovery";
 import { secretValuesFromFile } from "./redact";
 
-export const DEFAULT_NAMESPACE = "todo";
+/** The dev stack's namespace (the program deploys to `todo-<stack>` unless config `namespace` says otherwise). */
+export const DEFAULT_NAMESPACE = "todo-dev";
 
 const USAGE = `usage: npm run diagnose -- [--namespace <ns>] [--context <ctx>] [--analyzer ${ANALYZERS.join("|")}]
   [--timeout <s>] [--history-size <n>] [--fail-on never|unhealthy] [--agent <name>] [--kagent-url <url>]

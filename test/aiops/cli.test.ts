@@ -50,13 +50,13 @@ describe("npm run diagnose (aiops/cli.ts) with fakes", () => {
     expect(code).toBe(0);
   });
 
-  it("--history prints what --record stored", async () => {
+  it("--history prints what --record stored, in the dev stack's namespace by default", async () => {
     world = fakeWorld(["kubectl"], { FAKE_SCENARIO: "healthy" });
     const io = { stdout: (_: string) => {}, stderr: (_: string) => {}, env: world.env };
     await main(["--analyzer", "none", "--record", "--revision", "api=7"], io);
     const lines: string[] = [];
     expect(await main(["--history"], { ...io, stdout: (t) => lines.push(t) })).toBe(0);
-    expect(lines.join("\n")).toMatch(/healthy\s+api@7\s+healthy: every Deployment in todo is fully available/);
+    expect(lines.join("\n")).toMatch(/healthy\s+api@7\s+healthy: every Deployment in todo-dev is fully available/);
   });
 
   it("rejects a bad option with the usage and exit code 2", async () => {

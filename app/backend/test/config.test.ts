@@ -55,6 +55,8 @@ describe("poolSettings (TLS decision)", () => {
     ["postgres://u:p@db/todo?sslmode=verify-full", true],
     ["postgres://u:p@ep-cool-1234.eu-central-1.aws.neon.tech/neondb", true],
     ["postgres://u:p@ep-cool-1234-pooler.eu-central-1.aws.neon.tech/neondb?sslmode=require", true],
+    ["postgres://u:p@ep-cool-1234.us-east-2.aws.neon.build/neondb", true],
+    ["postgres://u:p@neon.tech.example.com/todo", false],
   ])("%s → TLS %s", (url, tls) => {
     const settings = poolSettings(url);
     expect(settings.ssl).toEqual(tls ? { rejectUnauthorized: true } : false);

@@ -13,14 +13,14 @@ export interface PoolSettings {
 
 /**
  * TLS is on when the URL asks for it (`sslmode=require|verify-ca|verify-full`) or the host is a
- * Neon host (`*.neon.tech`, pooled or direct). The certificate is always verified: Neon's is
+ * Neon host (`*.neon.tech` or `*.neon.build`, pooled or direct, as the deploy's config check counts them). The certificate is always verified: Neon's is
  * publicly trusted. `sslmode` is removed from the URL because pg would otherwise re-interpret it.
  */
 export function poolSettings(databaseUrl: string): PoolSettings {
   const url = new URL(databaseUrl);
   const sslmode = url.searchParams.get("sslmode");
   url.searchParams.delete("sslmode");
-  const neonHost = url.hostname.endsWith(".neon.tech");
+  const neonHost = /\.neon\.(tech|build)$/i.test(url.hostname);
   const tls = sslmode === "disable" ? false : TLS_MODES.has(sslmode ?? "") || neonHost;
   return { connectionString: url.toString(), ssl: tls ? { rejectUnauthorized: true } : false };
 }
