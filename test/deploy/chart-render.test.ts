@@ -9,6 +9,7 @@ import { specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { chartChecksum } from "../../components/chart";
+import { releaseValues } from "../../components/release-values";
 import { renderRelease } from "../../scripts/manifest-diff/render";
 import { HELM_LINES, type HelmLine, helm, helmBinary } from "../support/helm";
 import {
@@ -698,6 +699,36 @@ describe("across all renders", () => {
     const original = await checksumOf(frontend.values);
     expect(await checksumOf({ ...frontend.values })).toBe(original);
     expect(await checksumOf({ ...frontend.values, env: { BACKEND_URL: "http://elsewhere:80" } })).not.toBe(original);
+  });
+
+  it("a new database Secret version changes only the backend pod template's version annotation, so it rolls the pods", async () => {
+    // Under mocks the Secret has no resourceVersion, so the program's values carry none; render the
+    // same inputs through releaseValues() with two versions, as a real `pulumi up` would after a rotation.
+    const program = rendered(SCENARIOS[1] as Scenario, "3", "backend").release;
+    const podTemplate = async (version: string) => {
+      const values = releaseValues({
+        component: "backend",
+        releaseName: program.name,
+        imageRef: (program.values.image as { ref: string }).ref,
+        pullPolicy: (program.values.image as { pullPolicy: "Never" }).pullPolicy,
+        replicas: program.values.replicaCount,
+        databaseSecret: { name: "todo-database", key: "DATABASE_URL", version },
+        chartChecksum: chartChecksum(),
+      });
+      const objects = parseManifests(await renderRelease({ ...program, values: { ...values } }, helmBinary("3")));
+      return templateOf(objects.find((item) => item.object.kind === "Deployment")?.object as K8sObject);
+    };
+    const [before, after] = [await podTemplate("101"), await podTemplate("102")];
+    expect(before.metadata.annotations?.["todo-platform.dev/database-secret-version"]).toBe("101");
+    expect(after.metadata.annotations?.["todo-platform.dev/database-secret-version"]).toBe("102");
+    const withoutVersion = (template: PodTemplate) => ({
+      ...template,
+      metadata: {
+        ...template.metadata,
+        annotations: { ...template.metadata.annotations, "todo-platform.dev/database-secret-version": "" },
+      },
+    });
+    expect(withoutVersion(after)).toEqual(withoutVersion(before));
   });
 
   it("the in-cluster Postgres StatefulSet (a Pulumi resource) is schema-valid and passes Pod Security restricted", () => {
