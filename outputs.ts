@@ -1,5 +1,5 @@
 // The stack output contract other stacks read with StackReference (see examples/consumer and
-// docs/deploy.md). Change it only together with both.
+// README.md). Change it only together with both.
 import type * as pulumi from "@pulumi/pulumi";
 
 import type { HealthReport } from "./aiops/types";

@@ -101,7 +101,7 @@ export function releaseValues(input: ReleaseValuesInput): ChartValues {
     env: isBackend ? {} : { BACKEND_URL: input.backendUrl ?? "" },
     secretEnv: isBackend && secret ? [{ name: DATABASE_URL_KEY, secretName: secret.name, key: secret.key }] : [],
     migration: { enabled: isBackend, args: ["migrate"], backoffLimit: 1, activeDeadlineSeconds: 300 },
-    probes: { livenessPath: "/healthz", readinessPath: isBackend ? "/readyz" : "/healthz" },
+    probes: { livenessPath: "/healthz", readinessPath: "/readyz" },
     resources: isBackend
       ? { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "384Mi" } }
       : { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },

@@ -1,4 +1,4 @@
-// One row per config key: what Pulumi.yaml declares, what docs/deploy.md lists and how an error
+// One row per config key: what Pulumi.yaml declares, what the README lists and how an error
 // tells the user to fix a bad value. test/deploy/config-keys.test.ts keeps the three in step
 // with the zod slices.
 //

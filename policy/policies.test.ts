@@ -35,7 +35,7 @@ function todoValues(component: "backend" | "frontend", overrides: Values = {}): 
     env: component === "frontend" ? { BACKEND_URL: "http://todo-backend.todo-dev.svc.cluster.local:80" } : {},
     secretEnv:
       component === "backend" ? [{ name: "DATABASE_URL", secretName: "todo-database", key: "DATABASE_URL" }] : [],
-    probes: { livenessPath: "/healthz", readinessPath: component === "backend" ? "/readyz" : "/healthz" },
+    probes: { livenessPath: "/healthz", readinessPath: "/readyz" },
     podAnnotations: { "todo-platform.dev/database-secret-version": "4711" },
     ...overrides,
   };

@@ -467,7 +467,7 @@ describe.each(SCENARIOS)("program under mocks: $id", (scenario) => {
       for (const object of checked) expect(checkRestricted(object), objectKey(object)).toEqual([]);
     });
 
-    it("probes: liveness /healthz on both; readiness /readyz on the backend, /healthz on the frontend (it serves no /readyz)", () => {
+    it("probes: liveness /healthz and readiness /readyz on both", () => {
       const probes = (render: Rendered) => {
         const [container] = templateOf(onlyOne(render, "Deployment")).spec.containers;
         return [container?.livenessProbe?.httpGet, container?.readinessProbe?.httpGet];
@@ -479,7 +479,7 @@ describe.each(SCENARIOS)("program under mocks: $id", (scenario) => {
       ]);
       expect(probes(frontend)).toEqual([
         { path: "/healthz", port: "http" },
-        { path: "/healthz", port: "http" },
+        { path: "/readyz", port: "http" },
       ]);
     });
 

@@ -1,5 +1,5 @@
 // One list of config keys, four places: Pulumi.yaml's `config:` block, config/keys.ts
-// (CONFIG_KEYS, AIOPS_FIELDS), the zod slices that validate them, and docs/deploy.md's table.
+// (CONFIG_KEYS, AIOPS_FIELDS), the zod slices that validate them, and README's table.
 // These tests fail when any of them disagrees on a key, its type, default, secretness or text,
 // and check that the defaults Pulumi.yaml hands the program pass the program's own validation.
 import { readFileSync } from "node:fs";
@@ -26,7 +26,7 @@ interface Declaration {
 
 const projectText = readFileSync(join(REPO_ROOT, "Pulumi.yaml"), "utf8");
 const project = parse(projectText) as { name: string; config: Record<string, Declaration> };
-const docs = readFileSync(join(REPO_ROOT, "docs", "deploy.md"), "utf8");
+const docs = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
 
 /** Every documented key path: the flat keys and `aiops.<field>`. */
 const ALL_DOCS: [string, ConfigKeyDoc][] = [
@@ -57,7 +57,7 @@ const AIOPS_SHAPE: Record<string, z.ZodType> = aiopsConfigSchema.shape;
 function docsTable(name: string): string[][] {
   const start = docs.indexOf(`<!-- ${name}:start`);
   const end = docs.indexOf(`<!-- ${name}:end -->`);
-  if (start < 0 || end < start) throw new Error(`docs/deploy.md has no ${name} markers`);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${name} markers`);
   return docs
     .slice(start, end)
     .split("\n")
@@ -180,7 +180,7 @@ describe("Pulumi.yaml's config block", () => {
   });
 });
 
-describe("docs/deploy.md's config table", () => {
+describe("README's config table", () => {
   const rows = docsTable("config-table");
 
   it("has one row per key path, in config/keys.ts's order", () => {

@@ -27,9 +27,9 @@ const NEON_PASSWORD = "npg-CANARY-5e1f0c";
 const NEON_URL = `postgresql://todo_owner:${NEON_PASSWORD}@ep-calm-7-pooler.eu-central-1.aws.neon.tech/todo?sslmode=require`;
 const LLM_KEY = "sk-CANARY-llm-9a8b";
 
-const docs = readFileSync(join(REPO_ROOT, "docs", "deploy.md"), "utf8");
+const docs = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
 
-/** First-column names and the other cells of a docs/deploy.md table between its markers. */
+/** First-column names and the other cells of a README.md table between its markers. */
 function docsTable(name: string): Map<string, string[]> {
   const start = docs.indexOf(`<!-- ${name}:start`);
   const end = docs.indexOf(`<!-- ${name}:end -->`);
@@ -37,7 +37,12 @@ function docsTable(name: string): Map<string, string[]> {
     .slice(start, end)
     .split("\n")
     .filter((line) => line.startsWith("| `"))
-    .map((line) => line.slice(2, -2).split(/(?<!\\) \| /));
+    .map((line) =>
+      line
+        .slice(2, -2)
+        .split(/(?<!\\) \| /)
+        .map((cell) => cell.trim()),
+    );
   return new Map(rows.map(([first, ...rest]) => [String(first).replaceAll("`", ""), rest]));
 }
 

@@ -77,10 +77,13 @@ describe.runIf(hasCapabilities("docker"))("frontend image", () => {
     await expect(dockerExec(CONTAINER, ["touch", "/tmp/written"])).resolves.toBe("");
   });
 
-  it("answers /healthz", async () => {
+  it("answers /healthz, and /readyz because the image holds the built app", async () => {
     const response = await fetch(`${base}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready" });
   });
 
   it("serves the built app: index.html revalidated, its hashed script cached as immutable", async () => {

@@ -55,6 +55,22 @@ describe("frontend server", () => {
     expect(response.headers["cache-control"]).toBe("no-store");
   });
 
+  it("answers /readyz while index.html can be served, and 503 without it", async () => {
+    const ready = await app.inject({ method: "GET", url: "/readyz" });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.headers["cache-control"]).toBe("no-store");
+    const emptyDir = mkdtempSync(join(tmpdir(), "frontend-empty-"));
+    const bare = await buildServer({ staticDir: emptyDir, backendUrl: "http://127.0.0.1:9" });
+    try {
+      const notReady = await bare.inject({ method: "GET", url: "/readyz" });
+      expect(notReady.statusCode).toBe(503);
+      expect(notReady.json().reason).toContain("index.html");
+    } finally {
+      await bare.close();
+      rmSync(emptyDir, { recursive: true, force: true });
+    }
+  });
+
   it("proxies a GET with its query to the same /api path on the backend", async () => {
     const response = await app.inject({
       method: "GET",

@@ -1,6 +1,8 @@
 // Builds the production server: static files from the Vite build, /api proxied to the backend,
-// /healthz, and an SPA fallback. main.ts only starts it, so tests can use app.inject().
+// /healthz (alive), /readyz (can serve the app), and an SPA fallback. main.ts only starts it, so tests can use app.inject().
 import { randomUUID } from "node:crypto";
+import { access } from "node:fs/promises";
+import { join } from "node:path";
 import fastifyHttpProxy from "@fastify/http-proxy";
 import fastifyStatic from "@fastify/static";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
@@ -37,6 +39,18 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
   app.get("/healthz", async (_request, reply) => {
     reply.header("cache-control", "no-store");
     return { status: "ok" };
+  });
+
+  // Ready = this pod can serve the app itself. The backend is deliberately not checked: when it
+  // is down the UI should still load and show its error state rather than vanish from the Service.
+  app.get("/readyz", async (_request, reply) => {
+    reply.header("cache-control", "no-store");
+    try {
+      await access(join(options.staticDir, "index.html"));
+      return { status: "ready" };
+    } catch {
+      return reply.code(503).send({ status: "not ready", reason: "index.html is missing from the static directory" });
+    }
   });
 
   await app.register(fastifyHttpProxy, {
