@@ -36,4 +36,23 @@ describe.runIf(hasCapabilities("postgres"))("list query plan (real Postgres)", (
     expect(plan).toMatch(/Index Scan using todos_(completed_)?created_at_id_idx/);
     expect(plan).not.toMatch(/\bSort\b|Seq Scan/);
   });
+
+  it.each([
+    ["all, first page", { status: "all" as const, limit: 20 }],
+    [
+      "completed, after a cursor",
+      {
+        status: "completed" as const,
+        limit: 20,
+        after: { createdAt: "2999-01-01T00:00:00.000000Z", id: crypto.randomUUID() },
+      },
+    ],
+  ])("%s: the named statement's generic plan (reused across pages) also walks the index", async (_name, options) => {
+    const query = listQuery(options);
+    expect(query.name).toMatch(/^todos-list-/);
+    const { rows } = await backend.pool.query(`EXPLAIN (GENERIC_PLAN) ${query.text}`);
+    const plan = rows.map((row) => row["QUERY PLAN"]).join("\n");
+    expect(plan).toMatch(/Index Scan using todos_(completed_)?created_at_id_idx/);
+    expect(plan).not.toMatch(/\bSort\b|Seq Scan/);
+  });
 });
