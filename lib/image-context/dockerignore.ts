@@ -193,8 +193,8 @@ export class IgnoreMatcher {
   }
 
   /**
-   * True when an excluded directory may be skipped without reading it: no `!` exception can match
-   * the directory, one of its ancestors or anything inside it. Checked segment by segment (a
+   * True when an excluded directory may be skipped without reading it: no `!` exception that comes
+   * after the last plain pattern covering the directory can match it, an ancestor or anything inside. Checked segment by segment (a
    * `*`/`?`/`[]` segment must match the directory's segment at the same depth; `**` or an escape
    * means "maybe", so the directory is walked). Sound by construction: a pruned directory holds
    * nothing the ignore file lets through, so the result equals BuildKit's, which prunes less
@@ -203,7 +203,17 @@ export class IgnoreMatcher {
   canPruneExcludedDir(dirPath: string): boolean {
     if (!this.hasExclusions) return true;
     const dirSegments = dirPath.split("/");
-    return !this.patterns.some((pattern) => pattern.exclusion && mayMatchAtOrUnder(pattern.text, dirSegments));
+    const dirAndAncestors = dirSegments.map((_, depth) => dirSegments.slice(0, depth + 1).join("/"));
+    // A plain pattern matching the directory or an ancestor excludes everything inside it again,
+    // whatever exceptions came before it (`*`, `!app/frontend`, `app/frontend/node_modules`): only
+    // exceptions after the last such pattern can let something inside through.
+    let lastCovering = -1;
+    this.patterns.forEach((pattern, index) => {
+      if (!pattern.exclusion && dirAndAncestors.some((path) => pattern.matches(path))) lastCovering = index;
+    });
+    return !this.patterns.some(
+      (pattern, index) => index > lastCovering && pattern.exclusion && mayMatchAtOrUnder(pattern.text, dirSegments),
+    );
   }
 }
 

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import type { ConfigCase, ConfigCaseResult } from "./support/config-cases-driver";
-import { REPO_ROOT } from "./support/run-program";
+import { REGISTER_LIKE_PULUMI, REPO_ROOT } from "./support/run-program";
 
 const SECRET_CANARY = "s3cr3t-CANARY-7d1f";
 const neon = (query: string, host = "ep-cool-1-pooler.eu-central-1.aws.neon.tech") =>
@@ -150,7 +150,7 @@ beforeAll(() => {
     process.execPath,
     [
       "-r",
-      "ts-node/register",
+      REGISTER_LIKE_PULUMI,
       "-r",
       join(__dirname, "support", "program-mocks.ts"),
       join(__dirname, "support", "config-cases-driver.ts"),

@@ -101,9 +101,31 @@ describe("IgnoreMatcher", () => {
       expect(matcher.canPruneExcludedDir("node_modules")).toBe(false);
       expect(matcher.canPruneExcludedDir("node_modules/other")).toBe(true);
     });
+    it("prunes a directory excluded again after an exception naming its ancestor (the frontend allow-list)", () => {
+      const matcher = new IgnoreMatcher([
+        "*",
+        "!package.json",
+        "!app/frontend",
+        "app/frontend/node_modules",
+        "app/frontend/dist",
+      ]);
+      expect(matcher.canPruneExcludedDir("app/frontend/node_modules")).toBe(true);
+      expect(matcher.canPruneExcludedDir("app/frontend/dist")).toBe(true);
+      expect(matcher.canPruneExcludedDir("app/frontend")).toBe(false);
+      // An exception after the re-exclusion can let something inside through again: walk.
+      const reopened = new IgnoreMatcher([
+        "*",
+        "!app/frontend",
+        "app/frontend/node_modules",
+        "!app/frontend/node_modules/x",
+      ]);
+      expect(reopened.canPruneExcludedDir("app/frontend/node_modules")).toBe(false);
+    });
     it("walks when an exception may match at any depth (`**`) or names an ancestor", () => {
       expect(new IgnoreMatcher(["node_modules", "!**/*.keep"]).canPruneExcludedDir("node_modules")).toBe(false);
-      expect(new IgnoreMatcher(["!app", "**/node_modules"]).canPruneExcludedDir("app/node_modules")).toBe(false);
+      expect(
+        new IgnoreMatcher(["**/node_modules", "!app", "!app/node_modules/x"]).canPruneExcludedDir("app/node_modules"),
+      ).toBe(false);
       expect(new IgnoreMatcher(["*", "!a?p/x"]).canPruneExcludedDir("app")).toBe(false);
       expect(new IgnoreMatcher(["*", "!a?p/x"]).canPruneExcludedDir("apple")).toBe(true);
     });

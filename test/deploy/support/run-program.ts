@@ -10,6 +10,8 @@ import type { MocksReport, StackReferences } from "./program-mocks";
 
 export const REPO_ROOT = resolve(__dirname, "..", "..", "..");
 const PRELOAD = join(__dirname, "program-mocks.ts");
+/** Registers ts-node the way Pulumi's language host does (transpileOnly from the tsconfig's noCheck). */
+export const REGISTER_LIKE_PULUMI = join(__dirname, "register-like-pulumi.js");
 
 export interface ProgramRun {
   exitCode: number;
@@ -75,7 +77,7 @@ export function runProgram(
   try {
     const child = spawnSync(
       process.execPath,
-      ["-r", "ts-node/register", "-r", PRELOAD, options.program ?? join(REPO_ROOT, "index.ts")],
+      ["-r", REGISTER_LIKE_PULUMI, "-r", PRELOAD, options.program ?? join(REPO_ROOT, "index.ts")],
       {
         cwd: REPO_ROOT,
         encoding: "utf8",
