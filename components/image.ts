@@ -15,6 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ImagesConfig } from "../config/images";
 import { contentTag, hashBuildContext } from "../lib/image-context/context-hash";
 import {
+  clusterIdentity,
   type DeliveryPlan,
   type ImageProbes,
   loadCommandFor,
@@ -93,6 +94,8 @@ export const mockEnvironmentProbes: ImageProbes = {
   kindClusters: () => ({ ok: true, stdout: "kind\n" }),
   hostDocker: () => ({ ok: true, stdout: "20.10.0\n" }),
   fileExists: systemProbes.fileExists,
+  dockerDaemonId: () => ({ ok: true, stdout: "MOCK:MINIKUBE:ENGINE\n" }),
+  containerId: (name) => ({ ok: true, stdout: `mock-container-${name}\n` }),
 };
 
 // pulumi.runtime.setMocks installs a MockMonitor; a real engine never does.
@@ -126,6 +129,7 @@ function deliver(
   tag: string,
   hashHex: string,
   parent: pulumi.Resource,
+  cluster: string | undefined,
 ): Delivered {
   switch (plan.kind) {
     case "minikube-docker-env": {
@@ -148,7 +152,9 @@ function deliver(
           buildOnPreview: args.buildOnPreview ?? false,
           skipPush: true,
         },
-        { parent, provider },
+        // A re-created Minikube has a new Docker engine without our images: build into it again
+        // even though the tag is unchanged.
+        { parent, provider, replacementTrigger: cluster },
       );
       // urn is known in preview, so the chart shows the exact new tag; the dependency makes the
       // release wait for the build.
@@ -161,8 +167,9 @@ function deliver(
         `${name}-load`,
         {
           create: loadCommandFor(plan, tag),
-          // Re-runs only when the content tag changes, never on an unchanged `up`.
-          triggers: [tag],
+          // Re-runs only when the content tag changes or the cluster was re-created (it then has
+          // none of our images), never on an unchanged `up`.
+          triggers: cluster ? [tag, cluster] : [tag],
         },
         { parent, dependsOn: [image] },
       );
@@ -212,7 +219,7 @@ export class AppImage extends pulumi.ComponentResource {
     const hashHex = tag.slice(args.imageName.length + 1);
 
     this.tag = pulumi.output(tag);
-    this.imageRef = deliver(name, args, plan, tag, hashHex, this).imageRef;
+    this.imageRef = deliver(name, args, plan, tag, hashHex, this, clusterIdentity(plan, probes)).imageRef;
     this.pullPolicy = pulumi.output<PullPolicy>(pullPolicyFor(plan));
     this.registerOutputs({ imageRef: this.imageRef, pullPolicy: this.pullPolicy, tag: this.tag });
   }

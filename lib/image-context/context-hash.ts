@@ -80,7 +80,7 @@ export function listContextEntries(
       const { excluded, info } = matcher.matchesUsingParentResults(path, parentInfo);
       if (excluded) {
         if (entry.kind !== "dir") continue;
-        if (matcher.canPruneExcludedDir(path)) {
+        if (matcher.canPruneExcludedDir(path, info)) {
           prunedDirs.push(path);
           continue;
         }

@@ -21,6 +21,10 @@ export interface ImageProbes {
   /** `docker info` against the host daemon (the one docker-build uses). */
   hostDocker(): ProbeOutcome;
   fileExists(path: string): boolean;
+  /** `docker info --format {{.ID}}`: the engine ID of a daemon (the host's, or Minikube's via its env). */
+  dockerDaemonId(env?: DockerEnv): ProbeOutcome;
+  /** `docker inspect --format {{.Id}} <name>` on the host daemon: a node container's ID. */
+  containerId(name: string): ProbeOutcome;
 }
 
 export type DeliveryPlan =
@@ -169,6 +173,34 @@ export function pullPolicyFor(plan: DeliveryPlan): "Never" | "IfNotPresent" {
     case "registry":
     case "host-daemon":
       return "IfNotPresent";
+    default: {
+      const unknown: never = plan;
+      throw new Error(`unknown delivery plan ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/**
+ * What identifies the cluster instance the images were put into, so a deleted and re-created
+ * cluster (same profile, same tag, but none of our images) gets them again: Minikube's Docker
+ * engine ID (kept across `minikube stop/start`, new after `minikube delete`), or the ID of the node
+ * container of a kind cluster or a container-driver Minikube. Undefined when there is nothing to
+ * reload (registry, host daemon) or it cannot be told (a VM driver with containerd): then only the
+ * tag decides, as before. Never fails the deploy.
+ */
+export function clusterIdentity(plan: DeliveryPlan, probes: ImageProbes): string | undefined {
+  const answer = (outcome: ProbeOutcome, prefix: string) =>
+    outcome.ok && outcome.stdout.trim() ? `${prefix}:${outcome.stdout.trim()}` : undefined;
+  switch (plan.kind) {
+    case "minikube-docker-env":
+      return answer(probes.dockerDaemonId(plan.dockerEnv), "docker-engine");
+    case "minikube-image-load":
+      return answer(probes.containerId(plan.profile), "node-container");
+    case "kind-load":
+      return answer(probes.containerId(`${plan.cluster}-control-plane`), "node-container");
+    case "registry":
+    case "host-daemon":
+      return undefined;
     default: {
       const unknown: never = plan;
       throw new Error(`unknown delivery plan ${JSON.stringify(unknown)}`);

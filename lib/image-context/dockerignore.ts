@@ -194,22 +194,23 @@ export class IgnoreMatcher {
 
   /**
    * True when an excluded directory may be skipped without reading it: no `!` exception that comes
-   * after the last plain pattern covering the directory can match it, an ancestor or anything inside. Checked segment by segment (a
+   * after the last plain pattern the directory matched in the walk (`dirInfo`, from
+   * matchesUsingParentResults) can match it, an ancestor or anything inside. Checked segment by segment (a
    * `*`/`?`/`[]` segment must match the directory's segment at the same depth; `**` or an escape
    * means "maybe", so the directory is walked). Sound by construction: a pruned directory holds
    * nothing the ignore file lets through, so the result equals BuildKit's, which prunes less
    * (fsutil walks every excluded directory as soon as one exception contains a glob).
    */
-  canPruneExcludedDir(dirPath: string): boolean {
+  canPruneExcludedDir(dirPath: string, dirInfo?: ParentMatchInfo): boolean {
     if (!this.hasExclusions) return true;
     const dirSegments = dirPath.split("/");
-    const dirAndAncestors = dirSegments.map((_, depth) => dirSegments.slice(0, depth + 1).join("/"));
-    // A plain pattern matching the directory or an ancestor excludes everything inside it again,
-    // whatever exceptions came before it (`*`, `!app/frontend`, `app/frontend/node_modules`): only
-    // exceptions after the last such pattern can let something inside through.
+    // A plain pattern that matched the directory itself in the walk (its per-pattern result, which
+    // BuildKit hands down to every child) excludes everything inside again, whatever exceptions came
+    // before it (`*`, `!app/frontend`, `app/frontend/node_modules`): only exceptions after the last
+    // such pattern can let something inside through. Without the walk's results, assume none.
     let lastCovering = -1;
     this.patterns.forEach((pattern, index) => {
-      if (!pattern.exclusion && dirAndAncestors.some((path) => pattern.matches(path))) lastCovering = index;
+      if (!pattern.exclusion && dirInfo?.[index]) lastCovering = index;
     });
     return !this.patterns.some(
       (pattern, index) => index > lastCovering && pattern.exclusion && mayMatchAtOrUnder(pattern.text, dirSegments),

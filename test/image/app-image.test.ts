@@ -58,7 +58,7 @@ const profiles = (runtime: string) =>
     valid: [{ Name: "dev", Status: "Running", Config: { KubernetesConfig: { ContainerRuntime: runtime } } }],
   });
 
-function fakeProbes(runtime = "docker"): ImageProbes {
+function fakeProbes(runtime = "docker", engineId = "ENGINE-A"): ImageProbes {
   return {
     minikubeProfiles: () => ({ ok: true, stdout: profiles(runtime) }),
     minikubeDockerEnv: () => ({
@@ -68,8 +68,13 @@ function fakeProbes(runtime = "docker"): ImageProbes {
     kindClusters: () => ({ ok: true, stdout: "kind\n" }),
     hostDocker: () => ({ ok: true, stdout: "20.10.24" }),
     fileExists: () => true,
+    dockerDaemonId: (env) => (env ? { ok: true, stdout: `${engineId}\n` } : { ok: true, stdout: "HOST-ENGINE\n" }),
+    containerId: (name) => ({ ok: true, stdout: `cid-${name}\n` }),
   };
 }
+
+/** Resource options of the children, as Pulumi hands them to transformations. */
+const childOptions = new Map<string, pulumi.CustomResourceOptions>();
 
 async function build(
   name: string,
@@ -78,14 +83,25 @@ async function build(
   buildArgs?: Record<string, string>,
 ) {
   const cfg: ImagesConfig = imagesConfigSchema.parse(loader);
-  const image = new mod.AppImage(name, {
-    imageName: "todo-backend",
-    context,
-    dockerfile: "app/backend/Dockerfile",
-    buildArgs,
-    loader: cfg,
-    probes,
-  });
+  const image = new mod.AppImage(
+    name,
+    {
+      imageName: "todo-backend",
+      context,
+      dockerfile: "app/backend/Dockerfile",
+      buildArgs,
+      loader: cfg,
+      probes,
+    },
+    {
+      transformations: [
+        (args) => {
+          childOptions.set(args.name, args.opts as pulumi.CustomResourceOptions);
+          return undefined;
+        },
+      ],
+    },
+  );
   const [tag, imageRef, pullPolicy] = await Promise.all([
     output(image.tag),
     output(image.imageRef),
@@ -122,6 +138,31 @@ describe("AppImage under mocks", () => {
     expect(image?.provider).toContain("mk-docker-minikube-docker");
   });
 
+  it("a re-created Minikube (new Docker engine, same tag) gets the image again: replacementTrigger is the engine ID", async () => {
+    const before = await build(
+      "mk-engine-a",
+      { imageLoader: "minikube", minikubeProfile: "dev" },
+      fakeProbes("docker"),
+    );
+    const after = await build(
+      "mk-engine-b",
+      { imageLoader: "minikube", minikubeProfile: "dev" },
+      fakeProbes("docker", "ENGINE-B"),
+    );
+    expect(after.tag).toBe(before.tag);
+    expect(childOptions.get("mk-engine-a")?.replacementTrigger).toBe("docker-engine:ENGINE-A");
+    expect(childOptions.get("mk-engine-b")?.replacementTrigger).toBe("docker-engine:ENGINE-B");
+  });
+
+  it("without a cluster identity (engine unreadable) only the tag decides", async () => {
+    const unreadable: ImageProbes = {
+      ...fakeProbes("containerd"),
+      containerId: () => ({ ok: false, notInstalled: false, message: "No such object: dev" }),
+    };
+    const result = await build("mk-vm", { imageLoader: "minikube", minikubeProfile: "dev" }, unreadable);
+    expect(result.byType("command:local:Command")[0]?.inputs.triggers).toEqual([result.tag]);
+  });
+
   it("minikube + containerd: host build with docker-build (load, no push), then `minikube image load` on tag change", async () => {
     const result = await build(
       "mk-containerd",
@@ -135,7 +176,10 @@ describe("AppImage under mocks", () => {
     expect(image?.inputs.context).toEqual({ location: context });
     expect(image?.inputs.dockerfile).toEqual({ location: join(context, "app/backend/Dockerfile") });
     const [load] = result.byType("command:local:Command");
-    expect(load?.inputs).toMatchObject({ create: `minikube image load ${result.tag} -p dev`, triggers: [result.tag] });
+    expect(load?.inputs).toMatchObject({
+      create: `minikube image load ${result.tag} -p dev`,
+      triggers: [result.tag, "node-container:cid-dev"],
+    });
     expect(result.byType("pulumi:providers:docker")).toEqual([]);
   });
 
@@ -150,7 +194,7 @@ describe("AppImage under mocks", () => {
     });
     expect(result.byType("command:local:Command")[0]?.inputs).toMatchObject({
       create: `kind load docker-image ${result.tag} --name kind`,
-      triggers: [result.tag],
+      triggers: [result.tag, "node-container:cid-kind-control-plane"],
     });
   });
 

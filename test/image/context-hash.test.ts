@@ -172,7 +172,7 @@ describe("directory pruning (fast-check)", () => {
         const full = listContextEntries(context, new NeverPruningMatcher(patterns));
         expect(pruned.entries).toEqual(full.entries);
       }),
-      { numRuns: 150 },
+      { numRuns: Number(process.env.PRUNE_RUNS ?? 150) },
     );
   });
 });

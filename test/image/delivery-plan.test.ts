@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 
 import { type ImagesConfig, imagesConfigSchema } from "../../config/images";
 import {
+  clusterIdentity,
   ImagePreflightError,
   type ImageProbes,
   loadCommandFor,
@@ -34,6 +35,8 @@ function fakeProbes(overrides: Partial<ImageProbes> = {}): ImageProbes {
     kindClusters: () => ({ ok: true, stdout: "kind\nother\n" }),
     hostDocker: () => ({ ok: true, stdout: "20.10.24\n" }),
     fileExists: () => true,
+    dockerDaemonId: (env) => ({ ok: true, stdout: env ? `MINIKUBE-ENGINE@${env.host}\n` : "HOST-ENGINE\n" }),
+    containerId: (name) => ({ ok: true, stdout: `cid-${name}\n` }),
     ...overrides,
   };
 }
@@ -228,5 +231,35 @@ describe("imagesConfigSchema", () => {
     expect(
       imagesConfigSchema.safeParse({ imageLoader: "registry", imageRegistry: "localhost:5000/team" }).success,
     ).toBe(true);
+  });
+});
+
+describe("clusterIdentity (which cluster instance holds the images)", () => {
+  it("is Minikube's Docker engine ID for docker-env builds, asked through Minikube's daemon", () => {
+    const probes = fakeProbes();
+    expect(clusterIdentity(plan(config(), probes), probes)).toBe(
+      "docker-engine:MINIKUBE-ENGINE@tcp://192.168.49.2:2376",
+    );
+  });
+
+  it("is the node container's ID for `minikube image load` and kind", () => {
+    const containerd = fakeProbes({
+      minikubeProfiles: () => ({ ok: true, stdout: profiles("minikube", "Running", "containerd") }),
+    });
+    expect(clusterIdentity(plan(config(), containerd), containerd)).toBe("node-container:cid-minikube");
+    const kind = fakeProbes();
+    expect(clusterIdentity(plan(config({ imageLoader: "kind", kindCluster: "other" }), kind), kind)).toBe(
+      "node-container:cid-other-control-plane",
+    );
+  });
+
+  it("is undefined where nothing is loaded (registry, host daemon) or the probe fails (never an error)", () => {
+    const probes = fakeProbes();
+    expect(clusterIdentity({ kind: "registry", registry: "r.example.com/t" }, probes)).toBeUndefined();
+    expect(clusterIdentity({ kind: "host-daemon" }, probes)).toBeUndefined();
+    const failing = fakeProbes({
+      dockerDaemonId: () => ({ ok: false, notInstalled: true, message: "docker not found" }),
+    });
+    expect(clusterIdentity(plan(config(), failing), failing)).toBeUndefined();
   });
 });

@@ -102,6 +102,17 @@ describe("IgnoreMatcher", () => {
       expect(matcher.canPruneExcludedDir("node_modules/other")).toBe(true);
     });
     it("prunes a directory excluded again after an exception naming its ancestor (the frontend allow-list)", () => {
+      // The per-pattern results BuildKit's walker carries down to the directory, as context-hash.ts passes them.
+      const walkInfo = (matcher: IgnoreMatcher, path: string) => {
+        const segments = path.split("/");
+        let info: readonly boolean[] | undefined;
+        for (let depth = 1; depth <= segments.length; depth++) {
+          info = matcher.matchesUsingParentResults(segments.slice(0, depth).join("/"), info).info;
+        }
+        return info;
+      };
+      const prunes = (matcher: IgnoreMatcher, path: string) =>
+        matcher.canPruneExcludedDir(path, walkInfo(matcher, path));
       const matcher = new IgnoreMatcher([
         "*",
         "!package.json",
@@ -109,9 +120,9 @@ describe("IgnoreMatcher", () => {
         "app/frontend/node_modules",
         "app/frontend/dist",
       ]);
-      expect(matcher.canPruneExcludedDir("app/frontend/node_modules")).toBe(true);
-      expect(matcher.canPruneExcludedDir("app/frontend/dist")).toBe(true);
-      expect(matcher.canPruneExcludedDir("app/frontend")).toBe(false);
+      expect(prunes(matcher, "app/frontend/node_modules")).toBe(true);
+      expect(prunes(matcher, "app/frontend/dist")).toBe(true);
+      expect(matcher.canPruneExcludedDir("app/frontend/node_modules")).toBe(false); // without the walk's results
       // An exception after the re-exclusion can let something inside through again: walk.
       const reopened = new IgnoreMatcher([
         "*",
@@ -119,7 +130,14 @@ describe("IgnoreMatcher", () => {
         "app/frontend/node_modules",
         "!app/frontend/node_modules/x",
       ]);
-      expect(reopened.canPruneExcludedDir("app/frontend/node_modules")).toBe(false);
+      expect(prunes(reopened, "app/frontend/node_modules")).toBe(false);
+      // A plain pattern skipped for the directory (already excluded there) does not cover it:
+      // `node_modules/keep.log` is sent, because `!**/*.log` re-includes it and `*` never matches it.
+      const skipped = new IgnoreMatcher(["node_modules", "!**/*.log", "*"]);
+      expect(
+        skipped.matchesUsingParentResults("node_modules/keep.log", walkInfo(skipped, "node_modules")).excluded,
+      ).toBe(false);
+      expect(prunes(skipped, "node_modules")).toBe(false);
     });
     it("walks when an exception may match at any depth (`**`) or names an ancestor", () => {
       expect(new IgnoreMatcher(["node_modules", "!**/*.keep"]).canPruneExcludedDir("node_modules")).toBe(false);
