@@ -137,15 +137,37 @@ export function parsePlatformConfig(raw: RawConfig, context: { project: string; 
   const [deploy, images] = flatResults;
   if (problems.length > 0 || !deploy?.success || !images?.success || !aiops.success) throw new ConfigError(problems);
   const deployConfig = deploy.data as DeployConfig;
-  const hints = deployConfig.databaseUrl ? checkDatabaseUrl(deployConfig.databaseUrl).hints : [];
+  const imagesConfig = images.data as ImagesConfig;
+  const hints = [
+    ...(deployConfig.databaseUrl ? checkDatabaseUrl(deployConfig.databaseUrl).hints : []),
+    ...clusterMismatchHints(deployConfig.kubeContext, imagesConfig),
+  ];
   return {
     project: context.project,
     stack: context.stack,
     deploy: deployConfig,
-    images: images.data as ImagesConfig,
+    images: imagesConfig,
     aiops: aiops.data,
     hints,
   };
+}
+
+/**
+ * Images go to the loader's cluster and releases to kubeContext; when their names disagree the pods
+ * would look for images on another cluster (ErrImageNeverPull). A hint, not an error: a kubeconfig
+ * context may be renamed on purpose. Pure.
+ */
+export function clusterMismatchHints(kubeContext: string, images: ImagesConfig): string[] {
+  const expected =
+    images.imageLoader === "minikube"
+      ? { context: images.minikubeProfile, key: "minikubeProfile" }
+      : images.imageLoader === "kind"
+        ? { context: `kind-${images.kindCluster}`, key: "kindCluster" }
+        : undefined;
+  if (!expected || expected.context === kubeContext) return [];
+  return [
+    `kubeContext is "${kubeContext}" but images are loaded into the cluster of ${expected.key} (context "${expected.context}"): if they are not the same cluster, pods fail with ErrImageNeverPull; run \`pulumi config set kubeContext ${expected.context}\` or set ${expected.key} to match`,
+  ];
 }
 
 /** Reads this project's config from the Pulumi runtime and validates it (see parsePlatformConfig). */
