@@ -22,6 +22,7 @@ import {
   releaseProbes,
   separateReleases,
 } from "./policies";
+import { policyResource } from "./test-resources";
 
 type Values = Record<string, unknown>;
 
@@ -58,24 +59,7 @@ function resource(
   props: Values,
   graph: { parent?: PolicyResource; dependencies?: PolicyResource[] } = {},
 ): PolicyResource {
-  return {
-    type,
-    name,
-    props,
-    urn: `urn:pulumi:dev::todo-platform::${type}::${name}`,
-    opts: {
-      protect: false,
-      ignoreChanges: [],
-      aliases: [],
-      additionalSecretOutputs: [],
-      customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-    },
-    dependencies: graph.dependencies ?? [],
-    parent: graph.parent,
-    propertyDependencies: {},
-    isType: () => false,
-    asType: () => undefined,
-  };
+  return policyResource({ type, name, props, ...graph });
 }
 
 function resourceArgs(type: string, name: string, props: Values, config: Values = {}): ResourceValidationArgs {

@@ -2,49 +2,25 @@
 // test/deploy does) with the embedded-database, no-LLM config the e2e script uses, and every
 // registered resource, with its parent and dependencies, is fed to every policy the way the
 // engine would. The real program must pass; cutting one edge it has must not.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { PolicyResource, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 
-import type { GraphEntry } from "../test/delivery/support/policy-graph-driver";
 import type { RegisteredResource } from "../test/deploy/support/program-mocks";
 import { type ProgramRun, runProgram } from "../test/deploy/support/run-program";
 import { TYPES } from "./inspect";
 import { healthAnalysisPresent, policies } from "./policies";
-
-const DRIVER = join(__dirname, "..", "test", "delivery", "support", "policy-graph-driver.ts");
+import { policyResource } from "./test-resources";
 
 /** PolicyResources as the engine builds them: props, plus parent and dependencies resolved to resources. */
-function toPolicyResources(registered: RegisteredResource[], graph: GraphEntry[]): PolicyResource[] {
-  const byUrn = new Map<string, PolicyResource>();
-  const resources = graph.map((entry) => {
-    const props = registered.find((r) => r.type === entry.type && r.name === entry.name)?.inputs ?? {};
-    const resource: PolicyResource = {
-      type: entry.type,
-      name: entry.name,
-      urn: entry.urn,
-      props,
-      opts: {
-        protect: false,
-        ignoreChanges: [],
-        aliases: [],
-        additionalSecretOutputs: [],
-        customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-      },
-      dependencies: [],
-      propertyDependencies: {},
-      isType: () => false,
-      asType: () => undefined,
-    };
-    byUrn.set(entry.urn, resource);
-    return resource;
-  });
-  graph.forEach((entry, index) => {
+function toPolicyResources(registered: RegisteredResource[]): PolicyResource[] {
+  const resources = registered.map((entry) =>
+    policyResource({ type: entry.type, name: entry.name, urn: entry.urn, props: entry.inputs }),
+  );
+  const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
+  registered.forEach((entry, index) => {
     const resource = resources[index] as PolicyResource;
-    resource.parent = byUrn.get(entry.parent);
-    resource.dependencies = entry.dependencies.flatMap((urn) => byUrn.get(urn) ?? []);
+    resource.parent = entry.parent ? byUrn.get(entry.parent) : undefined;
+    resource.dependencies = (entry.dependencies ?? []).flatMap((urn) => byUrn.get(urn) ?? []);
   });
   return resources;
 }
@@ -79,34 +55,18 @@ async function packViolations(resources: PolicyResource[]): Promise<string[]> {
 }
 
 /** Runs index.ts with the config under mocks and returns its resources as the engine would hand them over. */
-function loadProgram(dir: string, config: Record<string, string>): { run: ProgramRun; resources: PolicyResource[] } {
-  const graphPath = join(dir, `graph-${Object.keys(config).join("-")}.json`);
-  process.env.TODO_POLICY_GRAPH = graphPath;
-  let run: ProgramRun;
-  try {
-    run = runProgram(config, { program: DRIVER });
-  } finally {
-    delete process.env.TODO_POLICY_GRAPH;
-  }
-  let graph: GraphEntry[] = [];
-  try {
-    graph = JSON.parse(readFileSync(graphPath, "utf8")) as GraphEntry[];
-  } catch {
-    // no graph: the program died before its exit handlers ran; the tests show stderr
-  }
-  return { run, resources: toPolicyResources(run.report.resources, graph) };
+function loadProgram(config: Record<string, string>): { run: ProgramRun; resources: PolicyResource[] } {
+  const run = runProgram(config);
+  return { run, resources: toPolicyResources(run.report.resources) };
 }
 
 describe("the pack over the real program's resources (index.ts under mocks)", () => {
-  let dir: string;
   let run: ProgramRun;
   let resources: PolicyResource[];
 
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "policy-program-"));
-    ({ run, resources } = loadProgram(dir, { imageLoader: "none", aiops: JSON.stringify({ analyzer: "none" }) }));
+    ({ run, resources } = loadProgram({ imageLoader: "none", aiops: JSON.stringify({ analyzer: "none" }) }));
   }, 180_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("registers both releases and the health analysis", () => {
     const names = resources.map((r) => `${r.type}::${r.name}`);
@@ -139,7 +99,7 @@ describe("the pack over the real program's resources (index.ts under mocks)", ()
   });
 
   it("reports a laptop stack with allowSingleFrontendReplica, which the program accepts but the constitution does not", async () => {
-    const laptop = loadProgram(dir, {
+    const laptop = loadProgram({
       imageLoader: "none",
       aiops: JSON.stringify({ analyzer: "none" }),
       frontendReplicas: "1",
