@@ -7,6 +7,8 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 
+import { precompress } from "../app/frontend/precompress.mjs";
+
 const FRONTEND = join(__dirname, "..", "app", "frontend");
 const KB = 1024;
 // zlib's default level, what common servers and proxies use; -9 saves only about 1 % more here.
@@ -71,6 +73,15 @@ function main(): void {
     );
     console.log(
       `CSS total (not counted):  ${(css.raw / KB).toFixed(1)} KB raw, ${(css.gzip / KB).toFixed(1)} KB gzip -${GZIP_LEVEL}`,
+    );
+    // What the server actually sends: the build's precompressed copies (npm run build:compress).
+    const copies = precompress(outDir);
+    const sent = (suffix: string) =>
+      copies
+        .filter((copy) => copy.endsWith(`.js${suffix}`))
+        .reduce((total, copy) => total + readFileSync(join(outDir, copy)).length, 0);
+    console.log(
+      `JS as served (precompressed copies): ${(sent(".br") / KB).toFixed(1)} KB Brotli, ${(sent(".gz") / KB).toFixed(1)} KB gzip -9`,
     );
   } finally {
     rmSync(outDir, { recursive: true, force: true });

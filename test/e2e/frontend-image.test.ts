@@ -1,9 +1,10 @@
 // The real frontend image: built with BuildKit from the repo root, run as uid 1000 on a
 // read-only root filesystem, proxying /api to a fake backend on loopback (host networking).
 import { execFile } from "node:child_process";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, get, type IncomingHttpHeaders, type Server } from "node:http";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { brotliDecompressSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { hasCapabilities } from "../support/capabilities";
@@ -97,6 +98,27 @@ describe.runIf(hasCapabilities("docker"))("frontend image", () => {
     const asset = await fetch(`${base}${script}`);
     expect(asset.status).toBe(200);
     expect(asset.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+  });
+
+  it("sends the script Brotli-compressed from the build's precompressed copy when the client accepts it", async () => {
+    const html = await (await fetch(`${base}/`)).text();
+    const script = html.match(/src="(\/assets\/index-[\w-]+\.js)"/)?.[1];
+    const plain = Buffer.from(
+      await (await fetch(`${base}${script}`, { headers: { "accept-encoding": "identity" } })).arrayBuffer(),
+    );
+    // Raw bytes as sent: node's http (unlike fetch) does not decode them.
+    const sent = await new Promise<{ encoding?: string; body: Buffer }>((resolve, reject) => {
+      get(`${base}${script}`, { headers: { "accept-encoding": "br" } }, (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () =>
+          resolve({ encoding: response.headers["content-encoding"], body: Buffer.concat(chunks) }),
+        );
+      }).on("error", reject);
+    });
+    expect(sent.encoding).toBe("br");
+    expect(sent.body.length).toBeLessThan(plain.length / 2);
+    expect(brotliDecompressSync(sent.body).equals(plain)).toBe(true);
   });
 
   it("proxies /api to BACKEND_URL with the path, query and body intact", async () => {

@@ -6,8 +6,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { precompress } from "../precompress.mjs";
 import { buildServer, isSpaRoute } from "./app.ts";
 import { CONTENT_SECURITY_POLICY, IMMUTABLE } from "./headers.ts";
 
@@ -151,6 +153,77 @@ describe("frontend server", () => {
     expect(response.statusCode).toBe(404);
     expect(response.body).not.toContain('<div id="root">');
     expect(response.headers["content-security-policy"]).toBe(CONTENT_SECURITY_POLICY);
+  });
+});
+
+describe("precompressed assets (the build's .br/.gz copies)", () => {
+  const bigScript = `${"export const todo = (title) => ({ title, completed: false });\n".repeat(400)}`;
+  const bigIndex = `${INDEX_HTML}<!--${" padding".repeat(300)} -->`;
+  let dir: string;
+  let server: FastifyInstance;
+  let written: string[];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "todo-frontend-precompressed-"));
+    mkdirSync(join(dir, "assets"));
+    writeFileSync(join(dir, "index.html"), bigIndex);
+    writeFileSync(join(dir, "assets", "index-big.js"), bigScript);
+    writeFileSync(join(dir, "favicon.svg"), "<svg></svg>");
+    written = precompress(dir);
+    server = await buildServer({ staticDir: dir, backendUrl: "http://127.0.0.1:9" });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("writes .br and .gz beside large text files only", () => {
+    expect([...written].sort()).toEqual([
+      "assets/index-big.js.br",
+      "assets/index-big.js.gz",
+      "index.html.br",
+      "index.html.gz",
+    ]);
+  });
+
+  it("serves Brotli to a browser that accepts it, varying on Accept-Encoding, cached like the asset", async () => {
+    const response = await server.inject({
+      method: "GET",
+      url: "/assets/index-big.js",
+      headers: { "accept-encoding": "gzip, deflate, br" },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers["content-encoding"]).toBe("br");
+    expect(response.headers["content-type"]).toMatch(/javascript/);
+    expect(response.headers.vary).toMatch(/accept-encoding/i);
+    expect(response.headers["cache-control"]).toBe(IMMUTABLE);
+    expect(response.rawPayload.length).toBeLessThan(bigScript.length / 5);
+    expect(brotliDecompressSync(response.rawPayload).toString()).toBe(bigScript);
+  });
+
+  it("serves gzip when only gzip is accepted, and the plain file when nothing is", async () => {
+    const gzip = await server.inject({
+      method: "GET",
+      url: "/assets/index-big.js",
+      headers: { "accept-encoding": "gzip" },
+    });
+    expect(gzip.headers["content-encoding"]).toBe("gzip");
+    expect(gunzipSync(gzip.rawPayload).toString()).toBe(bigScript);
+    const plain = await server.inject({
+      method: "GET",
+      url: "/assets/index-big.js",
+      headers: { "accept-encoding": "" },
+    });
+    expect(plain.headers["content-encoding"]).toBeUndefined();
+    expect(plain.body).toBe(bigScript);
+  });
+
+  it("keeps index.html revalidated when it is sent compressed", async () => {
+    const response = await server.inject({ method: "GET", url: "/", headers: { "accept-encoding": "br" } });
+    expect(response.headers["content-encoding"]).toBe("br");
+    expect(response.headers["cache-control"]).toBe("no-cache");
+    expect(brotliDecompressSync(response.rawPayload).toString()).toBe(bigIndex);
   });
 });
 

@@ -79,6 +79,8 @@ export async function buildServer(options: BuildServerOptions): Promise<FastifyI
 
   await app.register(fastifyStatic, {
     root: options.staticDir,
+    // The build writes .br/.gz copies (precompress.mjs); clients that accept them get those.
+    preCompressed: true,
     cacheControl: false,
     setHeaders: (reply, filePath) => reply.header("cache-control", cacheControlFor(filePath)),
   });

@@ -34,7 +34,9 @@ export const SHORT = "public, max-age=3600";
  * the current hashes and must be revalidated on every load; anything else (favicon) briefly.
  */
 export function cacheControlFor(filePath: string): string {
-  if (filePath.includes(`${sep}assets${sep}`)) return IMMUTABLE;
-  if (filePath.endsWith(".html")) return REVALIDATE;
+  // A precompressed copy (index.html.br) is cached like the file it stands for.
+  const served = filePath.replace(/\.(br|gz)$/, "");
+  if (served.includes(`${sep}assets${sep}`)) return IMMUTABLE;
+  if (served.endsWith(".html")) return REVALIDATE;
   return SHORT;
 }
