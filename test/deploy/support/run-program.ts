@@ -1,9 +1,9 @@
 // Runs the whole Pulumi program (index.ts) in a child process under mocks, as the language host
 // would load it, and returns the preload's report plus the process output.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { parse } from "yaml";
 
 import type { MocksReport, StackReferences } from "./program-mocks";
@@ -59,6 +59,12 @@ export function stackConfig(stack: string, overrides: ProgramConfig = {}, root =
   return { ...config, ...overrides };
 }
 
+/** The tsconfig.json in the program's directory, else the repository root's. */
+function programTsconfig(program: string): string {
+  const beside = join(dirname(program), "tsconfig.json");
+  return existsSync(beside) ? beside : join(REPO_ROOT, "tsconfig.json");
+}
+
 export function runProgram(
   config: ProgramConfig,
   options: {
@@ -84,7 +90,9 @@ export function runProgram(
         timeout: 120_000,
         env: {
           ...process.env,
-          TS_NODE_PROJECT: join(REPO_ROOT, "tsconfig.json"),
+          // Pulumi uses the tsconfig.json beside the program (and reads its compilerOptions without
+          // following `extends`, see register-like-pulumi.js).
+          TS_NODE_PROJECT: programTsconfig(options.program ?? join(REPO_ROOT, "index.ts")),
           PULUMI_CONFIG: JSON.stringify(pulumiConfig),
           PULUMI_CONFIG_SECRET_KEYS: JSON.stringify((options.secretKeys ?? []).map((key) => `${project}:${key}`)),
           TODO_MOCKS_REPORT: reportPath,
