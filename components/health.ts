@@ -8,7 +8,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import type { HealthReport } from "../aiops/types";
 import type { AiopsConfig } from "../config/aiops";
-import { shellQuote } from "./shell";
+import { shellQuote } from "../lib/shell";
 
 export interface HealthReleaseRef {
   name: string;

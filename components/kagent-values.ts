@@ -2,7 +2,7 @@
 // the agent the analysis calls, the LLM key Secret per provider and the wait for that Agent.
 // components/kagent.ts turns these into resources; tests read them directly.
 import type { AiopsConfig } from "../config/aiops";
-import { shellQuote } from "./shell";
+import { shellQuote } from "../lib/shell";
 
 /** kagent 0.x: the 1.0 alphas change the `kagent invoke` CLI the analysis relies on. */
 export const KAGENT_CHART_VERSION = "0.10.1";

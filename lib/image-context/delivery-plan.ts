@@ -2,6 +2,7 @@
 // environment probes (minikube, kind, the host Docker daemon). Pure over the probes, so every
 // failure message and every plan is tested with fakes.
 import type { ImagesConfig } from "../../config/images";
+import { shellQuote } from "../shell";
 import { type DockerEnv, findMinikubeProfile, parseDockerEnv } from "./minikube";
 
 /** The result of running one external command. */
@@ -208,10 +209,8 @@ export function clusterIdentity(plan: DeliveryPlan, probes: ImageProbes): string
   }
 }
 
-/** Quotes one argument for /bin/sh. */
-export function shellQuote(value: string): string {
-  return /^[A-Za-z0-9_./:@=-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
-}
+/** Re-exported: the loader commands quote with the project's one shell quoter. */
+export { shellQuote };
 
 /** The shell command that copies a host-built image onto the cluster's nodes, if the plan needs one. */
 export function loadCommandFor(plan: DeliveryPlan, tag: string): string | undefined {

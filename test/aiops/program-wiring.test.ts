@@ -14,25 +14,11 @@ import {
 } from "../../components/kagent-values";
 import type { RegisteredResource } from "../deploy/support/program-mocks";
 import { type ProgramRun, runProgram } from "../deploy/support/run-program";
+import { withoutSecretValues } from "../deploy/support/wire-secrets";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const COMMAND = "command:local:Command";
 const KEY_CANARY = `sk-CANARY-${process.pid}-llm`;
-
-/** Pulumi's wire signature of a secret value. */
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-
-/** The wire form with every secret-wrapped value replaced, to show what stays in the clear. */
-function withoutSecretValues(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutSecretValues);
-  if (value && typeof value === "object") {
-    const record = value as Record<string, unknown>;
-    if (record[SIG_KEY] === SECRET_SIG) return "[secret]";
-    return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, withoutSecretValues(inner)]));
-  }
-  return value;
-}
 
 const byName = (run: ProgramRun, type: string, name: string): RegisteredResource => {
   const found = run.report.resources.find((r) => r.type === type && r.name === name);

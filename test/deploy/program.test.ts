@@ -11,6 +11,7 @@ import { CHART_PATH } from "../../components/chart";
 import type { ChartValues } from "../../components/release-values";
 import type { RegisteredResource } from "./support/program-mocks";
 import { type ProgramRun, REPO_ROOT, runProgram, stackConfig } from "./support/run-program";
+import { isWireSecret, withoutSecretValues } from "./support/wire-secrets";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
@@ -18,9 +19,6 @@ const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 const HEALTH_CHECK = "todo-platform:aiops:AiHealthCheck";
 const COMMAND = "command:local:Command";
-/** How the SDK marks a secret value on the wire: `{ [SIG_KEY]: SECRET_SIG, value }`. */
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 /** The mocks preload's RandomPassword result: the in-cluster database password. */
 const MOCK_PASSWORD = "mock-generated-password-123";
 const NEON_PASSWORD = "npg-CANARY-5e1f0c";
@@ -56,28 +54,15 @@ function ofType(run: ProgramRun, type: string): RegisteredResource[] {
   return run.report.resources.filter((r) => r.type === type);
 }
 
-/** The wire form of a value Pulumi treats as secret. */
-function isWireSecret(value: unknown): boolean {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
-}
-
 /** The value inside a secret-marked wire value; undefined when the value is not secret. */
 function secretValue(value: unknown): unknown {
-  return isWireSecret(value) ? (value as { value: unknown }).value : undefined;
+  return isWireSecret(value) ? value.value : undefined;
 }
 
 /** Everything of a run that is not secret-marked: plain inputs, outputs and the process output. */
 function plainText(run: ProgramRun): string {
-  const strip = (value: unknown): unknown => {
-    if (isWireSecret(value)) return "[secret]";
-    if (Array.isArray(value)) return value.map(strip);
-    if (value && typeof value === "object") {
-      return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, strip(inner)]));
-    }
-    return value;
-  };
   return JSON.stringify({
-    wire: run.report.resources.map((r) => strip(r.wire)),
+    wire: run.report.resources.map((r) => withoutSecretValues(r.wire)),
     exports: run.report.exports,
     stdout: run.stdout,
     stderr: run.stderr,

@@ -10,6 +10,7 @@ import { renderRelease } from "../../scripts/manifest-diff/render";
 import { HELM_LINES, type HelmLine, helmBinary } from "../support/helm";
 import { parseManifests } from "./support/k8s-validate";
 import { type ProgramConfig, type ProgramRun, REPO_ROOT, runProgram } from "./support/run-program";
+import { isWireSecret } from "./support/wire-secrets";
 
 const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 const LOCAL_CHART = "./charts/todo-service";
@@ -20,9 +21,6 @@ interface CanaryFindings {
   exposed: string[];
   inSecret: string[];
 }
-
-const isSecretWrapped = (value: unknown): value is { value: unknown } =>
-  typeof value === "object" && value !== null && (value as Record<string, unknown>)[specialSigKey] === specialSecretSig;
 
 /** Walks a JSON-like value (the wire form keeps secrets wrapped) and records every path holding `needle`. */
 function findCanary(value: unknown, needle: string, path = "$", insideSecret = false): CanaryFindings {
@@ -36,7 +34,7 @@ function findCanary(value: unknown, needle: string, path = "$", insideSecret = f
     if (value.includes(needle)) record(path);
   } else if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) merge(findCanary(item, needle, `${path}[${index}]`, insideSecret));
-  } else if (isSecretWrapped(value)) {
+  } else if (isWireSecret(value)) {
     merge(findCanary(value.value, needle, `${path}<secret>`, true));
   } else if (typeof value === "object" && value !== null) {
     for (const [key, item] of Object.entries(value)) {
