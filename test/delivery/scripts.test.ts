@@ -1,4 +1,5 @@
-// Every shell script in scripts/ must be shellcheck-clean (Debian's shellcheck) and parse in bash.
+// Every shell script in scripts/ (sub-directories too) and tools/ must be shellcheck-clean
+// (Debian's shellcheck) and parse in bash.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -6,8 +7,14 @@ import { describe, expect, it } from "vitest";
 
 import { shellcheckPath } from "./shellcheck";
 
-const SCRIPTS_DIR = join(__dirname, "../../scripts");
-const scripts = readdirSync(SCRIPTS_DIR).filter((file) => file.endsWith(".sh"));
+const REPO = join(__dirname, "../..");
+const SCRIPTS_DIR = join(REPO, "scripts");
+/** Repo-relative paths of the shell scripts under scripts/ and tools/ (those ending in .sh). */
+const scripts = ["scripts", "tools"].flatMap((dir) =>
+  (readdirSync(join(REPO, dir), { recursive: true }) as string[])
+    .filter((file) => file.endsWith(".sh"))
+    .map((file) => join(dir, file)),
+);
 
 function shellcheck(args: string[], input?: string): { status: number; output: string } {
   try {
@@ -21,7 +28,9 @@ function shellcheck(args: string[], input?: string): { status: number; output: s
 
 describe("scripts/*.sh", () => {
   it("includes the minikube end-to-end script", () => {
-    expect(scripts).toContain("e2e-minikube.sh");
+    expect(scripts).toContain("scripts/e2e-minikube.sh");
+    expect(scripts).toContain("scripts/local-cluster/cluster.sh");
+    expect(scripts).toContain("tools/toolchain/build.sh");
   });
 
   it("the e2e script checks the deployed stack against the policy pack in its no-change preview", () => {
@@ -30,7 +39,7 @@ describe("scripts/*.sh", () => {
   });
 
   it.each(scripts)("%s is executable and parses in bash", (file) => {
-    const path = join(SCRIPTS_DIR, file);
+    const path = join(REPO, file);
     expect(statSync(path).mode & 0o111).not.toBe(0);
     execFileSync("bash", ["-n", path], { stdio: "pipe" });
   });
@@ -38,7 +47,7 @@ describe("scripts/*.sh", () => {
 
 describe.runIf(shellcheckPath())("scripts under shellcheck", () => {
   it.each(scripts)("%s is shellcheck-clean", (file) => {
-    const result = shellcheck(["--severity=style", "--external-sources", join(SCRIPTS_DIR, file)]);
+    const result = shellcheck(["--severity=style", "--external-sources", join(REPO, file)]);
     expect(result.output).toBe("");
     expect(result.status).toBe(0);
   });
