@@ -23,12 +23,13 @@ teardown() {
   if [ "${E2E_KEEP_CLUSTER:-}" != 1 ]; then
     bash scripts/local-cluster/cluster.sh down || status=1
   fi
-  printf '\n%s\n' "${timings[@]}" >&2
+  printf '\n' >&2
+  printf '%s\n' "${timings[@]}" >&2
   if [ "$status" = 0 ]; then echo "e2e-local: passed" >&2; else echo "e2e-local: FAILED" >&2; fi
   exit "$status"
 }
 
-timed "toolchain (tools/toolchain/build.sh)" bash tools/toolchain/build.sh >/dev/null
+timed "cluster toolchain (tools/toolchain/build.sh kubernetes etcd coredns)" bash tools/toolchain/build.sh kubernetes etcd coredns >/dev/null
 trap teardown EXIT
 # A cluster left by an earlier run (its processes ended with the session) starts from scratch.
 timed "cluster down (leftovers)" bash scripts/local-cluster/cluster.sh down

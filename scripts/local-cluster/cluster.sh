@@ -48,8 +48,8 @@ die() {
 
 toolchain_bin() {
   if [ -n "${TODO_TOOLCHAIN_BIN:-}" ]; then echo "$TODO_TOOLCHAIN_BIN"; return 0; fi
-  bash "$repo/tools/toolchain/build.sh" --print 2>/dev/null ||
-    die "the toolchain is not built: run tools/toolchain/build.sh first"
+  bash "$repo/tools/toolchain/build.sh" --print kubernetes etcd coredns 2>/dev/null ||
+    die "the cluster toolchain is not built: run tools/toolchain/build.sh kubernetes etcd coredns"
 }
 
 kctl() { kubectl --kubeconfig "$KUBECONFIG_FILE" "$@"; }

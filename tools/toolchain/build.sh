@@ -3,10 +3,14 @@
 # source: no release downloads, no files taken out of module zips for use elsewhere) and caches
 # each component by its pins: ~/.cache/todo-platform/toolchain/<component>-<key>, <key> a hash of
 # that component's go.mod and go.sum and of RECIPE below, so changing one pin rebuilds one
-# component. bin/<key> holds links to every component's binaries. A second run builds nothing.
+# component. bin/<key> holds links to the selected components' binaries. A second run with the
+# same pins builds nothing.
 #
-#   tools/toolchain/build.sh            build what is missing, print the bin directory last
-#   tools/toolchain/build.sh --print    print the bin directory without building (exit 1 if absent)
+#   tools/toolchain/build.sh [COMPONENT...]          build what is missing, print the bin directory
+#   tools/toolchain/build.sh --print [COMPONENT...]  print it without building (exit 1 if absent)
+#
+# Components (all when none is named): kubernetes etcd coredns (the local cluster), pulumi
+# pulumi-kubernetes pulumi-docker-build (the engine and the providers the module proxy serves).
 #
 # The versions live in the go.mod files beside this script, one module per component, so that
 # no component's dependencies can move another's (Kubernetes, etcd and the Pulumi providers
@@ -17,12 +21,25 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cache_root="${TODO_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/todo-platform/toolchain}"
 # Bump when the way a component is built changes (flags, generate steps), to rebuild them all.
 RECIPE=1
-COMPONENTS=(kubernetes etcd coredns pulumi pulumi-kubernetes pulumi-docker-build)
+ALL_COMPONENTS=(kubernetes etcd coredns pulumi pulumi-kubernetes pulumi-docker-build)
+print_only=false
+if [ "${1:-}" = "--print" ]; then
+  print_only=true
+  shift
+fi
+selected=("$@")
+[ "${#selected[@]}" -gt 0 ] || selected=("${ALL_COMPONENTS[@]}")
+for component in "${selected[@]}"; do
+  [ -f "$here/$component/go.mod" ] || {
+    echo "[toolchain] unknown component '$component'; known: ${ALL_COMPONENTS[*]}" >&2
+    exit 2
+  }
+done
 component_key() { (cd "$here/$1" && { echo "recipe $RECIPE"; cat go.mod go.sum; } | sha256sum | cut -c1-12); }
-key="$(for c in "${COMPONENTS[@]}"; do component_key "$c"; done | sha256sum | cut -c1-12)"
+key="$(for c in "${selected[@]}"; do echo "$c $(component_key "$c")"; done | sha256sum | cut -c1-12)"
 bin="$cache_root/bin/$key"
 
-if [ "${1:-}" = "--print" ]; then
+if [ "$print_only" = true ]; then
   [ -f "$bin/.complete" ] || exit 1
   echo "$bin"
   exit 0
@@ -49,37 +66,37 @@ go_version() { (cd "$here/$1" && go list -m -f '{{.Version}}' "$2"); }
 build() { build_in "$here/$1" "$@"; }
 component_dir() { echo "$cache_root/$1-$(component_key "$1")"; }
 build_in() {
-  local dir="$1" component="$2" ldflags="$3"
-  shift 3
-  local dest
-  dest="$(component_dir "$component")"
-  local stamp="$dest/.done"
-  if [ -f "$stamp" ]; then
-    log "$component: cached in $dest"
-    link_into_bin "$dest"
-    return 0
-  fi
-  mkdir -p "$dest"
-  local started progress_log
-  started=$(date +%s)
-  progress_log="$(mktemp)"
-  log "$component: building $* (module $(cd "$dir" && go list -m))"
-  (cd "$dir" && go build -v -ldflags="$ldflags" -o "$dest/" "$@") 2>"$progress_log" &
-  local pid=$!
-  while kill -0 "$pid" 2>/dev/null; do
-    sleep 30
-    kill -0 "$pid" 2>/dev/null && log "$component: $(grep -c . "$progress_log" || true) packages compiled, $(($(date +%s) - started)) s, last: $(tail -n 1 "$progress_log")"
-  done
-  if ! wait "$pid"; then
-    grep -v '^[a-zA-Z0-9._/~-]*$' "$progress_log" | tail -n 40 >&2 || tail -n 40 "$progress_log" >&2
+    local dir="$1" component="$2" ldflags="$3"
+    shift 3
+    local dest
+    dest="$(component_dir "$component")"
+    local stamp="$dest/.done"
+    if [ -f "$stamp" ]; then
+      log "$component: cached in $dest"
+      link_into_bin "$dest"
+      return 0
+    fi
+    mkdir -p "$dest"
+    local started progress_log
+    started=$(date +%s)
+    progress_log="$(mktemp)"
+    log "$component: building $* (module $(cd "$dir" && go list -m))"
+    (cd "$dir" && go build -v -ldflags="$ldflags" -o "$dest/" "$@") 2>"$progress_log" &
+    local pid=$!
+    while kill -0 "$pid" 2>/dev/null; do
+      sleep 30
+      kill -0 "$pid" 2>/dev/null && log "$component: $(grep -c . "$progress_log" || true) packages compiled, $(($(date +%s) - started)) s, last: $(tail -n 1 "$progress_log")"
+    done
+    if ! wait "$pid"; then
+      grep -v '^[a-zA-Z0-9._/~-]*$' "$progress_log" | tail -n 40 >&2 || tail -n 40 "$progress_log" >&2
+      rm -f "$progress_log"
+      log "$component: build FAILED"
+      return 1
+    fi
     rm -f "$progress_log"
-    log "$component: build FAILED"
-    return 1
-  fi
-  rm -f "$progress_log"
-  touch "$stamp"
-  log "$component: built in $(($(date +%s) - started)) s"
-  link_into_bin "$dest"
+    touch "$stamp"
+    log "$component: built in $(($(date +%s) - started)) s"
+    link_into_bin "$dest"
 }
 link_into_bin() {
   local file
@@ -92,25 +109,31 @@ link_into_bin() {
 mkdir -p "$bin"
 overall=$(date +%s)
 
-k8s_version="$(go_version kubernetes k8s.io/kubernetes)"
-k8s_minor="$(echo "$k8s_version" | cut -d. -f2)"
-k8s_ld="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  k8s_ld+=" -X $pkg.gitVersion=$k8s_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$k8s_minor -X $pkg.gitTreeState=clean"
-done
-build kubernetes "$k8s_ld" \
-  k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-  k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
+build_kubernetes() {
+  k8s_version="$(go_version kubernetes k8s.io/kubernetes)"
+  k8s_minor="$(echo "$k8s_version" | cut -d. -f2)"
+  k8s_ld="-s -w"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    k8s_ld+=" -X $pkg.gitVersion=$k8s_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$k8s_minor -X $pkg.gitTreeState=clean"
+  done
+  build kubernetes "$k8s_ld" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
+}
 
-build etcd "-s -w" go.etcd.io/etcd/server/v3
-etcd_dir="$(component_dir etcd)"
-if [ -x "$etcd_dir/server" ]; then mv "$etcd_dir/server" "$etcd_dir/etcd" && rm -f "$bin/server" && link_into_bin "$etcd_dir"; fi
+build_etcd() {
+  build etcd "-s -w" go.etcd.io/etcd/server/v3
+  etcd_dir="$(component_dir etcd)"
+  if [ -x "$etcd_dir/server" ]; then mv "$etcd_dir/server" "$etcd_dir/etcd" && rm -f "$bin/server" && link_into_bin "$etcd_dir"; fi
+}
 
-build coredns "-s -w" github.com/coredns/coredns
+build_coredns() { build coredns "-s -w" github.com/coredns/coredns; }
 
-pulumi_version="$(go_version pulumi github.com/pulumi/pulumi/pkg/v3)"
-build pulumi "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$pulumi_version" \
-  github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+build_pulumi() {
+  pulumi_version="$(go_version pulumi github.com/pulumi/pulumi/pkg/v3)"
+  build pulumi "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$pulumi_version" \
+    github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+}
 
 # The providers are built inside a writable copy of their own module, with their own go.mod and
 # go.sum, as their Makefiles build them: pulumi-kubernetes replaces its sdk/v4 with ../sdk (the
@@ -124,26 +147,34 @@ copy_module() {
   rm -rf "$2" && mkdir -p "$2" && cp -r "$1/." "$2/" && chmod -R u+w "$2"
 }
 
-k8s_provider_version="$(go_version pulumi-kubernetes github.com/pulumi/pulumi-kubernetes/sdk/v4)"
-k8s_provider_src="$(component_dir pulumi-kubernetes)/src"
-if [ ! -f "$(component_dir pulumi-kubernetes)/.done" ]; then
-  work="$k8s_provider_src"
-  copy_module "$(module_dir pulumi-kubernetes github.com/pulumi/pulumi-kubernetes/provider/v4)" "$work/provider"
-  copy_module "$(module_dir pulumi-kubernetes github.com/pulumi/pulumi-kubernetes/sdk/v4)" "$work/sdk"
-  (cd "$work/provider/cmd/pulumi-resource-kubernetes" && VERSION="${k8s_provider_version#v}" go run generate.go)
-fi
-build_in "$k8s_provider_src/provider" pulumi-kubernetes \
-  "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${k8s_provider_version#v}" \
-  ./cmd/pulumi-resource-kubernetes
+build_pulumi-kubernetes() {
+  k8s_provider_version="$(go_version pulumi-kubernetes github.com/pulumi/pulumi-kubernetes/sdk/v4)"
+  k8s_provider_src="$(component_dir pulumi-kubernetes)/src"
+  if [ ! -f "$(component_dir pulumi-kubernetes)/.done" ]; then
+    work="$k8s_provider_src"
+    copy_module "$(module_dir pulumi-kubernetes github.com/pulumi/pulumi-kubernetes/provider/v4)" "$work/provider"
+    copy_module "$(module_dir pulumi-kubernetes github.com/pulumi/pulumi-kubernetes/sdk/v4)" "$work/sdk"
+    (cd "$work/provider/cmd/pulumi-resource-kubernetes" && VERSION="${k8s_provider_version#v}" go run generate.go)
+  fi
+  build_in "$k8s_provider_src/provider" pulumi-kubernetes \
+    "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=${k8s_provider_version#v}" \
+    ./cmd/pulumi-resource-kubernetes
+}
 
-docker_build_version="$(go_version pulumi-docker-build github.com/pulumi/pulumi-docker-build)"
-docker_build_src="$(component_dir pulumi-docker-build)/src"
-if [ ! -f "$(component_dir pulumi-docker-build)/.done" ]; then
-  copy_module "$(module_dir pulumi-docker-build github.com/pulumi/pulumi-docker-build)" "$docker_build_src"
-fi
-build_in "$docker_build_src" pulumi-docker-build \
-  "-s -w -X github.com/pulumi/pulumi-docker-build/provider.Version=${docker_build_version#v}" \
-  ./provider/cmd/pulumi-resource-docker-build
+build_pulumi-docker-build() {
+  docker_build_version="$(go_version pulumi-docker-build github.com/pulumi/pulumi-docker-build)"
+  docker_build_src="$(component_dir pulumi-docker-build)/src"
+  if [ ! -f "$(component_dir pulumi-docker-build)/.done" ]; then
+    copy_module "$(module_dir pulumi-docker-build github.com/pulumi/pulumi-docker-build)" "$docker_build_src"
+  fi
+  build_in "$docker_build_src" pulumi-docker-build \
+    "-s -w -X github.com/pulumi/pulumi-docker-build/provider.Version=${docker_build_version#v}" \
+    ./provider/cmd/pulumi-resource-docker-build
+}
+
+for component in "${selected[@]}"; do
+  "build_$component"
+done
 
 touch "$bin/.complete"
 log "all built in $(($(date +%s) - overall)) s: $(find "$bin" -mindepth 1 -maxdepth 1 -printf '%f ')"
