@@ -2,7 +2,7 @@
 // No listening here: server.ts does that, tests use app.inject().
 import { randomUUID } from "node:crypto";
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
-import Fastify, { type FastifyBaseLogger } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, LogController } from "fastify";
 import type pg from "pg";
 import errors from "./plugins/app/errors.ts";
 import todos from "./plugins/app/todos.ts";
@@ -22,12 +22,30 @@ export interface BuildAppOptions {
   bodyLimit?: number;
 }
 
+/**
+ * One log line per request instead of Fastify's two ("incoming request" + "request completed"):
+ * the completion line carries the request too (method, url, host, peer), so nothing is lost but
+ * half the serialization, redaction and pipe writes on every request. Error lines are unchanged.
+ */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(request)) return;
+    const line = { req: request, res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...line, err: error }, "request errored");
+    else reply.log.info(line, "request completed");
+  }
+}
+
 // A caller-supplied x-request-id is kept only if it is short and harmless to log.
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export async function buildApp(options: BuildAppOptions) {
   const app = Fastify({
-    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    ...(options.logger
+      ? { loggerInstance: options.logger, logController: new OneLinePerRequest() }
+      : { logger: false }),
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     requestIdHeader: false,
     genReqId: (request) => {
@@ -39,8 +57,10 @@ export async function buildApp(options: BuildAppOptions) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.addHook("onRequest", async (request, reply) => {
+  // A callback hook, not an async one: no promise and no extra microtask on every request.
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    done();
   });
 
   await app.register(db, { pool: options.pool, closePool: options.closePool ?? true });

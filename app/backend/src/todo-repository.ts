@@ -1,31 +1,16 @@
-// All SQL for todos. Statements are unnamed (no `name:`), so they work through PgBouncer
-// transaction pooling; every value is a bind parameter.
+// All SQL for todos; every value is a bind parameter. The list statement is named (prepared once
+// per connection, see listQuery); the others are unnamed.
 import type { ListTodosResponse, Todo, TodoStatus } from "@todo/api";
 import type pg from "pg";
 import { type CursorPosition, encodeCursor } from "./cursor.ts";
 
-// Times as ISO-8601 UTC text with microseconds (the cursor needs them exactly). The aliases must
-// differ from the column names: ORDER BY prefers output names, and sorting by the text alias
-// would bypass the (created_at, id) index.
+// Times as ISO-8601 UTC text with microseconds (the cursor needs them exactly). Rows come back in
+// the API's own shape (`createdAt`, `updatedAt`), so they are sent as they are, without a copy per
+// row. The aliases must differ from the column names: ORDER BY prefers output names, and sorting
+// by the text alias would bypass the (created_at, id) index.
 const COLUMNS = `id, title, completed,
-  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS created_iso,
-  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS updated_iso`;
-
-interface TodoRow {
-  id: string;
-  title: string;
-  completed: boolean;
-  created_iso: string;
-  updated_iso: string;
-}
-
-const toTodo = (row: TodoRow): Todo => ({
-  id: row.id,
-  title: row.title,
-  completed: row.completed,
-  createdAt: row.created_iso,
-  updatedAt: row.updated_iso,
-});
+  to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "createdAt",
+  to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "updatedAt"`;
 
 export interface ListOptions {
   status: TodoStatus;
@@ -64,30 +49,35 @@ export function listQuery({ status, limit, after }: ListOptions): pg.QueryConfig
   };
 }
 
+/** The create statement: one row, the server's clock for both times, the new row returned. */
+export function createQuery(title: string): pg.QueryConfig {
+  return { text: `INSERT INTO todos (title) VALUES ($1) RETURNING ${COLUMNS}`, values: [title] };
+}
+
 export function createTodoRepository(pool: pg.Pool): TodoRepository {
   return {
     async list(options) {
       const { limit } = options;
-      const { rows } = await pool.query<TodoRow>(listQuery(options));
-      const page = rows.slice(0, limit);
-      const last = page.at(-1);
-      const nextCursor =
-        rows.length > limit && last ? encodeCursor({ createdAt: last.created_iso, id: last.id }) : null;
-      return { items: page.map(toTodo), nextCursor };
+      const { rows } = await pool.query<Todo>(listQuery(options));
+      if (rows.length <= limit) return { items: rows, nextCursor: null };
+      // The extra row only says that another page exists: drop it, and point the cursor at the last row kept.
+      rows.length = limit;
+      const last = rows[limit - 1] as Todo;
+      return { items: rows, nextCursor: encodeCursor({ createdAt: last.createdAt, id: last.id }) };
     },
 
     async create(title) {
-      const { rows } = await pool.query<TodoRow>(`INSERT INTO todos (title) VALUES ($1) RETURNING ${COLUMNS}`, [title]);
-      return toTodo(rows[0] as TodoRow);
+      const { rows } = await pool.query<Todo>(createQuery(title));
+      return rows[0] as Todo;
     },
 
     async update(id, changes) {
-      const { rows } = await pool.query<TodoRow>(
+      const { rows } = await pool.query<Todo>(
         `UPDATE todos SET title = COALESCE($2, title), completed = COALESCE($3, completed), updated_at = clock_timestamp()
          WHERE id = $1 RETURNING ${COLUMNS}`,
         [id, changes.title ?? null, changes.completed ?? null],
       );
-      return rows[0] ? toTodo(rows[0]) : undefined;
+      return rows[0];
     },
 
     async remove(id) {

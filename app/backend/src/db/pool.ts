@@ -1,6 +1,7 @@
 // The pg pool: TLS decided from the URL (Neon-ready), bounded connect time, and a startup wait
-// with bounded retries. Queries use unnamed statements only, so Neon's `-pooler` endpoint
-// (PgBouncer in transaction mode) works.
+// with bounded retries. Neon's `-pooler` endpoint (PgBouncer in transaction mode) works: the only
+// named statements (the list query's) are protocol-level prepared statements, which PgBouncer
+// 1.21+ tracks per server connection (Neon enables it).
 import pg from "pg";
 import type { Config } from "../config.ts";
 
