@@ -1,44 +1,30 @@
-// Table of contents of the program: validate config (before any resource exists), then the two
-// images (their pre-flight fails before any cluster change), the cluster provider, the stack
-// namespace, the database Secret and the two Helm releases (backend first, the frontend pointed at
-// the backend Service; both diagnosed by one error hook when they fail), kagent when asked for, the
-// AI health check after both releases, then the outputs (contract: outputs.ts).
+// Table of contents of the program. Config is validated before any resource exists; the images'
+// pre-flight fails before any cluster change; the releases are diagnosed by one error hook when
+// they fail; the outputs follow the contract in outputs.ts.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { createDeployErrorHook } from "./aiops/error-hook";
-import { DATABASE_SECRET_NAME, TodoDatabase } from "./components/database";
-import { AiHealthCheck } from "./components/health";
-import { AppImage } from "./components/image";
-import { KagentInstall } from "./components/kagent";
+import { TodoDatabase } from "./components/database";
 import { createStackNamespace } from "./components/namespace";
-import { TodoRelease } from "./components/release";
 import { loadPlatformConfig } from "./config";
-import { appUrl as appUrlFor, type PlatformStackOutputs } from "./outputs";
+import { analyzeDeployHealth } from "./program/health";
+import { buildAppImages } from "./program/images";
+import { deployAppReleases } from "./program/releases";
+import { stackOutputs } from "./program/stack-outputs";
 
+// 1. Configuration: every key validated, advice printed.
 const cfg = loadPlatformConfig();
 for (const hint of cfg.hints) pulumi.log.warn(hint);
 const { deploy } = cfg;
 
-const images = {
-  backend: new AppImage("backend", {
-    imageName: "todo-backend",
-    context: __dirname,
-    dockerfile: "app/backend/Dockerfile",
-    loader: cfg.images,
-  }),
-  frontend: new AppImage("frontend", {
-    imageName: "todo-frontend",
-    context: __dirname,
-    dockerfile: "app/frontend/Dockerfile",
-    loader: cfg.images,
-  }),
-};
+// 2. The backend and frontend images, loaded into the cluster.
+const images = buildAppImages(__dirname, cfg.images);
 
+// 3. The cluster and this stack's namespace.
 const provider = new k8s.Provider("cluster", { context: deploy.kubeContext });
-const ns = createStackNamespace(deploy.namespace, { provider });
-const namespaceName = ns.metadata.name;
+const namespaceName = createStackNamespace(deploy.namespace, { provider }).metadata.name;
 
+// 4. The database: Neon from config, or an in-cluster Postgres when no URL is set.
 const database = new TodoDatabase(
   "database",
   {
@@ -49,101 +35,23 @@ const database = new TodoDatabase(
   { provider },
 );
 
-// Pulumi calls the hook when a release's create/update fails: it prints which pod and container
-// broke and why, and rolls back (then retries once) a release Helm left pending.
-const errorHook = createDeployErrorHook({
-  aiops: cfg.aiops,
-  namespace: deploy.namespace,
-  kubeContext: deploy.kubeContext,
-  redactSecretNames: [DATABASE_SECRET_NAME],
-});
-const releaseSettings = {
-  timeoutSeconds: deploy.releaseTimeoutSeconds,
-  maxHistory: deploy.releaseMaxHistory,
-  releaseOptions: { hooks: { onError: [errorHook] } },
-};
-const backendRelease = new TodoRelease(
-  "backend",
-  {
-    ...releaseSettings,
-    component: "backend",
-    namespace: namespaceName,
-    imageRef: images.backend.imageRef,
-    pullPolicy: images.backend.pullPolicy,
-    replicas: deploy.backendReplicas,
-    databaseSecret: database.secret,
-  },
-  { provider, dependsOn: database.ready },
-);
-const frontendRelease = new TodoRelease(
-  "frontend",
-  {
-    ...releaseSettings,
-    component: "frontend",
-    namespace: namespaceName,
-    imageRef: images.frontend.imageRef,
-    pullPolicy: images.frontend.pullPolicy,
-    replicas: deploy.frontendReplicas,
-    backendUrl: backendRelease.serviceUrl,
-    ingressHost: deploy.ingressHost,
-  },
-  { provider, dependsOn: [backendRelease] },
-);
+// 5. The Helm releases: backend, then frontend.
+const releases = deployAppReleases({ cfg, provider, namespace: namespaceName, images, database });
 
-const kagent = cfg.aiops.installKagent
-  ? new KagentInstall(
-      "kagent",
-      {
-        llmProvider: cfg.aiops.llmProvider,
-        llmApiKey: cfg.aiops.llmApiKey === undefined ? undefined : pulumi.secret(cfg.aiops.llmApiKey),
-        agent: cfg.aiops.agent,
-        kubeContext: deploy.kubeContext,
-      },
-      { provider },
-    )
-  : undefined;
-
-const healthCheck = new AiHealthCheck(
-  "health",
-  {
-    namespace: namespaceName,
-    kubeContext: deploy.kubeContext,
-    releases: [backendRelease, frontendRelease].map((release) =>
-      pulumi
-        .all([release.releaseName, release.revision, release.status, release.imageRef])
-        .apply(([name, revision, status, imageRef]) => ({ name, revision, status, imageRef })),
-    ),
-    aiops: cfg.aiops,
-    redactSecretNames: [database.secretName],
-  },
-  { dependsOn: [backendRelease, frontendRelease, ...(kagent ? [kagent.agentReady] : [])] },
-);
-
-const summary = (release: TodoRelease) =>
-  pulumi.output({
-    releaseName: release.releaseName,
-    revision: release.revision,
-    status: release.status,
-    imageRef: release.imageRef,
-    serviceDns: release.serviceDns,
-    serviceUrl: release.serviceUrl,
-  });
-
-const outputs: PlatformStackOutputs = {
-  appUrl: pulumi.all([namespaceName, frontendRelease.releaseName]).apply(([namespace, frontendRelease]) =>
-    appUrlFor({
-      ingressHost: deploy.ingressHost,
-      minikubeProfile: cfg.images.minikubeProfile,
-      namespace,
-      frontendRelease,
-    }),
-  ),
+// 6. The AI health analysis of what was deployed (and kagent, when the stack installs it).
+const healthCheck = analyzeDeployHealth({
+  cfg,
+  provider,
   namespace: namespaceName,
-  frontend: summary(frontendRelease),
-  backend: summary(backendRelease),
-  databaseMode: pulumi.output(database.mode),
-  databaseSecretName: database.secretName,
-  health: healthCheck.report,
-};
+  releases,
+  redactSecretNames: [database.secretName],
+});
 
-export const { appUrl, namespace, frontend, backend, databaseMode, databaseSecretName, health } = outputs;
+// 7. The stack outputs (contract: outputs.ts).
+export const { appUrl, namespace, frontend, backend, databaseMode, databaseSecretName, health } = stackOutputs({
+  cfg,
+  namespace: namespaceName,
+  releases,
+  database,
+  health: healthCheck,
+});

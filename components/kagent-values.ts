@@ -1,7 +1,8 @@
 // Pure: what installing kagent needs — the pinned OCI charts, the chart values that enable only
-// the agent the analysis calls, the LLM key Secret per provider and the wait for that Agent.
+// the agent the analysis calls and the wait for that Agent (the LLM key Secret per provider is in
+// lib/llm-providers.ts).
 // components/kagent.ts turns these into resources; tests read them directly.
-import type { AiopsConfig } from "../config/aiops";
+import { type LlmProvider, PROVIDERS } from "../lib/llm-providers";
 import { shellQuote } from "../lib/shell";
 
 /** kagent 0.x: the 1.0 alphas change the `kagent invoke` CLI the analysis relies on. */
@@ -11,23 +12,6 @@ export const KAGENT_CHARTS = {
   kagent: "oci://ghcr.io/kagent-dev/kagent/helm/kagent",
 } as const;
 export const KAGENT_NAMESPACE = "kagent";
-
-export type LlmProvider = AiopsConfig["llmProvider"];
-
-/** The chart's key under `providers`, and the Secret the chart's ModelConfig reads the key from. */
-export interface ProviderBinding {
-  chartKey: string;
-  /** Absent for providers that need no key (ollama). */
-  secret?: { name: string; key: string };
-}
-
-export const PROVIDERS: Record<LlmProvider, ProviderBinding> = {
-  openai: { chartKey: "openAI", secret: { name: "kagent-openai", key: "OPENAI_API_KEY" } },
-  anthropic: { chartKey: "anthropic", secret: { name: "kagent-anthropic", key: "ANTHROPIC_API_KEY" } },
-  azureopenai: { chartKey: "azureOpenAI", secret: { name: "kagent-azure-openai", key: "AZUREOPENAI_API_KEY" } },
-  gemini: { chartKey: "gemini", secret: { name: "kagent-gemini", key: "GOOGLE_API_KEY" } },
-  ollama: { chartKey: "ollama" },
-};
 
 /** Built-in agents of the 0.x chart, each a root-level `<name>: { enabled }` toggle. */
 export const BUILT_IN_AGENTS = [
@@ -62,20 +46,6 @@ export function kagentValues(input: { llmProvider: LlmProvider; agent: string })
     querydoc: { enabled: false },
     "kagent-tools": { enabled: true },
   };
-}
-
-/** Problems with the aiops slice that only matter when this program installs kagent. Pure. */
-export function kagentInstallProblems(
-  aiops: Pick<AiopsConfig, "installKagent" | "llmProvider" | "llmApiKey">,
-): string[] {
-  if (!aiops.installKagent) return [];
-  const binding = PROVIDERS[aiops.llmProvider];
-  if (binding.secret && !aiops.llmApiKey) {
-    return [
-      `installKagent needs the ${aiops.llmProvider} API key kagent calls the model with; run \`pulumi config set --secret --path aiops.llmApiKey '<key>'\` (or set aiops.llmProvider ollama, or aiops.installKagent false)`,
-    ];
-  }
-  return [];
 }
 
 /** Waits until the Agent the analysis invokes reports Ready (its Deployment is up). */

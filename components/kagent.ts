@@ -5,14 +5,13 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
+import { type LlmProvider, PROVIDERS } from "../lib/llm-providers";
 import {
   agentReadyCommand,
   KAGENT_CHART_VERSION,
   KAGENT_CHARTS,
   KAGENT_NAMESPACE,
   kagentValues,
-  type LlmProvider,
-  PROVIDERS,
 } from "./kagent-values";
 
 export interface KagentInstallArgs {

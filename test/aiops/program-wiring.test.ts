@@ -9,9 +9,9 @@ import {
   BUILT_IN_AGENTS,
   KAGENT_CHART_VERSION,
   KAGENT_CHARTS,
-  kagentInstallProblems,
   kagentValues,
 } from "../../components/kagent-values";
+import { kagentInstallProblems } from "../../config/aiops";
 import type { RegisteredResource } from "../deploy/support/program-mocks";
 import { type ProgramRun, runProgram } from "../deploy/support/run-program";
 import { withoutSecretValues } from "../deploy/support/wire-secrets";

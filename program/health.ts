@@ -1,0 +1,49 @@
+// The AI health analysis after both releases, and kagent itself when the stack installs it (the
+// analysis then waits until the Agent it invokes is Ready).
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { AiHealthCheck } from "../components/health";
+import { KagentInstall } from "../components/kagent";
+import type { PlatformConfig } from "../config";
+import type { AppReleases } from "./releases";
+
+export function analyzeDeployHealth(args: {
+  cfg: PlatformConfig;
+  provider: k8s.Provider;
+  namespace: pulumi.Output<string>;
+  releases: AppReleases;
+  redactSecretNames: pulumi.Input<string>[];
+}): AiHealthCheck {
+  const { cfg, provider, namespace, releases, redactSecretNames } = args;
+  const { aiops, deploy } = cfg;
+  const kagent = aiops.installKagent
+    ? new KagentInstall(
+        "kagent",
+        {
+          llmProvider: aiops.llmProvider,
+          llmApiKey: aiops.llmApiKey === undefined ? undefined : pulumi.secret(aiops.llmApiKey),
+          agent: aiops.agent,
+          kubeContext: deploy.kubeContext,
+        },
+        { provider },
+      )
+    : undefined;
+
+  const both = [releases.backend, releases.frontend];
+  return new AiHealthCheck(
+    "health",
+    {
+      namespace,
+      kubeContext: deploy.kubeContext,
+      releases: both.map((release) =>
+        pulumi
+          .all([release.releaseName, release.revision, release.status, release.imageRef])
+          .apply(([name, revision, status, imageRef]) => ({ name, revision, status, imageRef })),
+      ),
+      aiops,
+      redactSecretNames,
+    },
+    { dependsOn: [...both, ...(kagent ? [kagent.agentReady] : [])] },
+  );
+}

@@ -1,0 +1,44 @@
+// The stack outputs, shaped by the contract in ../outputs.ts (what other stacks read).
+import * as pulumi from "@pulumi/pulumi";
+import type { TodoDatabase } from "../components/database";
+import type { AiHealthCheck } from "../components/health";
+import type { TodoRelease } from "../components/release";
+import type { PlatformConfig } from "../config";
+import { appUrl, type PlatformStackOutputs } from "../outputs";
+import type { AppReleases } from "./releases";
+
+const releaseSummary = (release: TodoRelease) =>
+  pulumi.output({
+    releaseName: release.releaseName,
+    revision: release.revision,
+    status: release.status,
+    imageRef: release.imageRef,
+    serviceDns: release.serviceDns,
+    serviceUrl: release.serviceUrl,
+  });
+
+export function stackOutputs(args: {
+  cfg: PlatformConfig;
+  namespace: pulumi.Output<string>;
+  releases: AppReleases;
+  database: TodoDatabase;
+  health: AiHealthCheck;
+}): PlatformStackOutputs {
+  const { cfg, namespace, releases, database, health } = args;
+  return {
+    appUrl: pulumi.all([namespace, releases.frontend.releaseName]).apply(([namespace, frontendRelease]) =>
+      appUrl({
+        ingressHost: cfg.deploy.ingressHost,
+        minikubeProfile: cfg.images.minikubeProfile,
+        namespace,
+        frontendRelease,
+      }),
+    ),
+    namespace,
+    frontend: releaseSummary(releases.frontend),
+    backend: releaseSummary(releases.backend),
+    databaseMode: pulumi.output(database.mode),
+    databaseSecretName: database.secretName,
+    health: health.report,
+  };
+}
