@@ -4,9 +4,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
-import { TodoDatabase } from "./components/database";
 import { createStackNamespace } from "./components/namespace";
 import { loadPlatformConfig } from "./config";
+import { connectDatabase } from "./program/database";
 import { analyzeDeployHealth } from "./program/health";
 import { buildAppImages } from "./program/images";
 import { deployAppReleases } from "./program/releases";
@@ -25,15 +25,7 @@ const provider = new k8s.Provider("cluster", { context: deploy.kubeContext });
 const namespaceName = createStackNamespace(deploy.namespace, { provider }).metadata.name;
 
 // 4. The database: Neon from config, or an in-cluster Postgres when no URL is set.
-const database = new TodoDatabase(
-  "database",
-  {
-    namespace: namespaceName,
-    databaseUrl: deploy.databaseUrl === undefined ? undefined : pulumi.secret(deploy.databaseUrl),
-    storageSize: deploy.postgresStorageSize,
-  },
-  { provider },
-);
+const database = connectDatabase({ cfg, provider, namespace: namespaceName });
 
 // 5. The Helm releases: backend, then frontend.
 const releases = deployAppReleases({ cfg, provider, namespace: namespaceName, images, database });

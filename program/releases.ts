@@ -7,7 +7,7 @@ import { createDeployErrorHook } from "../aiops/error-hook";
 import { DATABASE_SECRET_NAME, type TodoDatabase } from "../components/database";
 import { TodoRelease } from "../components/release";
 import type { PlatformConfig } from "../config";
-import type { AppImages } from "./images";
+import type { AppImage } from "../components/image";
 
 export interface AppReleases {
   backend: TodoRelease;
@@ -18,7 +18,8 @@ export function deployAppReleases(args: {
   cfg: PlatformConfig;
   provider: k8s.Provider;
   namespace: pulumi.Output<string>;
-  images: AppImages;
+  /** Where each release's pods get their image (an AppImage, or an image loaded some other way). */
+  images: Record<keyof AppReleases, Pick<AppImage, "imageRef" | "pullPolicy">>;
   database: TodoDatabase;
 }): AppReleases {
   const { cfg, provider, namespace, images, database } = args;

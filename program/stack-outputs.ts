@@ -7,7 +7,8 @@ import type { PlatformConfig } from "../config";
 import { appUrl, type PlatformStackOutputs } from "../outputs";
 import type { AppReleases } from "./releases";
 
-const releaseSummary = (release: TodoRelease) =>
+/** A release as the stack reports it (ReleaseSummary in ../outputs.ts). */
+export const releaseSummary = (release: TodoRelease) =>
   pulumi.output({
     releaseName: release.releaseName,
     revision: release.revision,

@@ -2,8 +2,10 @@
 # The end-to-end run on this Linux machine, where Minikube cannot be installed (CI here): builds
 # the toolchain from Go modules (cached: tools/toolchain/build.sh), starts a real one-node cluster
 # (scripts/local-cluster/cluster.sh), runs the project on it (scripts/local-cluster/smoke.ts: both
-# images, in-cluster Postgres with a bound PVC, both Helm releases, a todo through the NodePort)
-# and always tears the cluster down. Needs root, Docker and Go; see docs/runbook.md.
+# images, in-cluster Postgres with a bound PVC, both Helm releases, a todo through the NodePort),
+# then the real Pulumi engine on it (scripts/local-cluster/engine.ts: pulumi up of the program's
+# releases, a todo, a no-op preview, the secret canary on real state, a backend-only update, a
+# crashing backend diagnosed and rolled back, destroy) and always tears the cluster down. Needs root, Docker and Go; see docs/runbook.md.
 # Environment: E2E_KEEP_CLUSTER=1 leaves the cluster running (scripts/local-cluster/cluster.sh down).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,9 +31,10 @@ teardown() {
   exit "$status"
 }
 
-timed "cluster toolchain (tools/toolchain/build.sh kubernetes etcd coredns)" bash tools/toolchain/build.sh kubernetes etcd coredns >/dev/null
+timed "toolchain (tools/toolchain/build.sh: cluster, Pulumi CLI, Kubernetes provider)" bash tools/toolchain/build.sh kubernetes etcd coredns pulumi pulumi-kubernetes >/dev/null
 trap teardown EXIT
 # A cluster left by an earlier run (its processes ended with the session) starts from scratch.
 timed "cluster down (leftovers)" bash scripts/local-cluster/cluster.sh down
 timed "cluster up" bash scripts/local-cluster/cluster.sh up
 timed "project on the cluster (smoke)" npx tsx scripts/local-cluster/smoke.ts
+timed "the real Pulumi engine on the cluster (engine)" npx tsx scripts/local-cluster/engine.ts

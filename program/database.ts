@@ -1,0 +1,24 @@
+// The database the backend uses: the Neon URL from config (kept a secret), or an in-cluster
+// Postgres in the stack's namespace when no URL is set.
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+import { TodoDatabase } from "../components/database";
+import type { PlatformConfig } from "../config";
+
+export function connectDatabase(args: {
+  cfg: PlatformConfig;
+  provider: k8s.Provider;
+  namespace: pulumi.Output<string>;
+}): TodoDatabase {
+  const { databaseUrl, postgresStorageSize } = args.cfg.deploy;
+  return new TodoDatabase(
+    "database",
+    {
+      namespace: args.namespace,
+      databaseUrl: databaseUrl === undefined ? undefined : pulumi.secret(databaseUrl),
+      storageSize: postgresStorageSize,
+    },
+    { provider: args.provider },
+  );
+}

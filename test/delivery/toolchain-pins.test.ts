@@ -1,0 +1,41 @@
+// The engine and provider built from Go modules (tools/toolchain) must be the versions the npm SDKs
+// ask for: the engine warns and may misbehave when a provider's SDK and plugin disagree, and the
+// Automation API checks the CLI against @pulumi/pulumi.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const REPO = join(__dirname, "..", "..");
+const lock = JSON.parse(readFileSync(join(REPO, "package-lock.json"), "utf8")) as {
+  packages: Record<string, { version?: string }>;
+};
+const manifest = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as {
+  devDependencies?: Record<string, string>;
+  dependencies?: Record<string, string>;
+};
+
+/** The version a component's go.mod requires a module at, without the leading v. */
+function goModVersion(component: string, module: string): string {
+  const goMod = readFileSync(join(REPO, "tools/toolchain", component, "go.mod"), "utf8");
+  const line = goMod.split("\n").find((text) => text.trim().startsWith(`${module} v`));
+  if (!line) throw new Error(`tools/toolchain/${component}/go.mod does not require ${module}`);
+  return (line.trim().split(/\s+/)[1] ?? "").replace(/^v/, "");
+}
+
+const npmVersion = (name: string) => lock.packages[`node_modules/${name}`]?.version;
+
+describe("toolchain pins match the npm SDKs", () => {
+  it.each([
+    ["@pulumi/pulumi", "pulumi", "github.com/pulumi/pulumi/pkg/v3"],
+    ["@pulumi/pulumi", "pulumi", "github.com/pulumi/pulumi/sdk/v3"],
+    ["@pulumi/kubernetes", "pulumi-kubernetes", "github.com/pulumi/pulumi-kubernetes/sdk/v4"],
+  ])("%s (package-lock) = %s's %s (go.mod)", (npmPackage, component, module) => {
+    expect(npmVersion(npmPackage)).toBeDefined();
+    expect(goModVersion(component, module)).toBe(npmVersion(npmPackage));
+  });
+
+  it("@pulumi/kubernetes is pinned exactly in package.json, so npm cannot move it past the provider", () => {
+    const range = manifest.dependencies?.["@pulumi/kubernetes"] ?? manifest.devDependencies?.["@pulumi/kubernetes"];
+    expect(range).toBe(goModVersion("pulumi-kubernetes", "github.com/pulumi/pulumi-kubernetes/sdk/v4"));
+  });
+});
