@@ -5,9 +5,9 @@ import type * as pulumi from "@pulumi/pulumi";
 
 import { createDeployErrorHook } from "../aiops/error-hook";
 import { DATABASE_SECRET_NAME, type TodoDatabase } from "../components/database";
+import type { AppImage } from "../components/image";
 import { TodoRelease } from "../components/release";
 import type { PlatformConfig } from "../config";
-import type { AppImage } from "../components/image";
 
 export interface AppReleases {
   backend: TodoRelease;

@@ -21,7 +21,7 @@ function resolveImport(from: string, specifier: string): string | undefined {
 
 /** Every import chain from `entry` that reaches a file under `forbiddenDir`, as repo-relative paths. */
 function forbiddenChains(root: string, entry: string, forbiddenDir: string): string[][] {
-  const forbidden = join(root, forbiddenDir) + "/";
+  const forbidden = `${join(root, forbiddenDir)}/`;
   const chains: string[][] = [];
   const seen = new Set<string>();
   const visit = (file: string, chain: string[]) => {
