@@ -6,7 +6,7 @@ import { appendHistory } from "./history";
 import type { KubeTarget } from "./kubectl";
 import { Redactor, secretValuesFromCluster } from "./redact";
 import { analyzerTask, buildReport, formatDiagnosis } from "./report";
-import type { AnalyzerOutcome, HealthReport } from "./types";
+import type { AnalyzerOutcome, ClusterFacts, HealthReport, PodFacts } from "./types";
 import { decideVerdict } from "./verdict";
 
 export interface DiagnoseOptions {
@@ -25,6 +25,8 @@ export interface DiagnoseOptions {
   analyzerTimeoutMs?: number;
   /** See VerdictOptions: used after a failed deploy, whose pods Helm already rolled away. */
   keepEventsOfGonePods?: boolean;
+  /** Pods the rollout watch saw crash during a failed deploy; those gone now are reported as such. */
+  rolloutPods?: PodFacts[];
   env?: NodeJS.ProcessEnv;
   now?: Date;
 }
@@ -53,6 +55,12 @@ async function withDeadline(promise: Promise<AnalyzerOutcome>, ms: number, analy
   }
 }
 
+function withRolloutPods(facts: ClusterFacts, rolloutPods: PodFacts[] = []): ClusterFacts {
+  if (facts.error || rolloutPods.length === 0) return facts;
+  const current = new Set(facts.pods.map((p) => p.name));
+  return { ...facts, rolledBackPods: rolloutPods.filter((p) => !current.has(p.name)) };
+}
+
 export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
   const env = options.env ?? process.env;
   const target: KubeTarget = { namespace: options.namespace, context: options.context, env };
@@ -62,7 +70,7 @@ export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
   ];
   const redactor = new Redactor(secrets);
   // Redact before anything leaves this process, the analyzer's prompt included.
-  const facts = redactor.deep(await collectFacts(target));
+  const facts = redactor.deep(withRolloutPods(await collectFacts(target), options.rolloutPods));
   const verdict = decideVerdict(facts, { keepEventsOfGonePods: options.keepEventsOfGonePods });
   const timeoutMs = options.analyzerTimeoutMs ?? options.aiops.timeoutSeconds * 1000;
   const analyzer = options.aiops.analyzer;

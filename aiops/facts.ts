@@ -117,7 +117,7 @@ export function isFailing(container: ContainerFacts): boolean {
   return !container.ready || container.restartCount > 0 || container.terminatedReason === "OOMKilled";
 }
 
-async function logTail(target: KubeTarget, pod: string, container: ContainerFacts): Promise<string | undefined> {
+export async function logTail(target: KubeTarget, pod: string, container: ContainerFacts): Promise<string | undefined> {
   // After a restart the interesting output is the previous run's, which crashed.
   const previous = container.restartCount > 0 ? ["--previous"] : [];
   const result = await kubectl(target, [
@@ -130,6 +130,12 @@ async function logTail(target: KubeTarget, pod: string, container: ContainerFact
   ]);
   const text = result.exitCode === 0 ? result.stdout.trim() : "";
   return text || undefined;
+}
+
+/** The pods matching `selector` (all pods when unset), without log tails. */
+export async function readPods(target: KubeTarget, selector?: string): Promise<PodFacts[]> {
+  const args = selector ? ["get", "pods", "--selector", selector] : ["get", "pods"];
+  return podFacts(await kubectlJson<List<K8sPod>>(target, args));
 }
 
 export async function collectFacts(target: KubeTarget): Promise<ClusterFacts> {

@@ -50,6 +50,11 @@ export interface ClusterFacts {
   deployments: DeploymentFacts[];
   pods: PodFacts[];
   warningEvents: EventFacts[];
+  /**
+   * Pods seen failing while a release rolled out and gone now (Helm's atomic rollback removed them),
+   * as they last looked to the rollout watch: the only record of their state and log tail.
+   */
+  rolledBackPods?: PodFacts[];
   /** Set when kubectl could not gather the facts at all. */
   error?: string;
 }

@@ -1,6 +1,6 @@
 // The health verdict, decided from facts only. An analyzer's text is attached later and can never
 // change it: crash-looping pods are unhealthy whatever a model says.
-import type { ClusterFacts, Finding, HealthStatus } from "./types";
+import type { ClusterFacts, Finding, HealthStatus, PodFacts } from "./types";
 
 /** Waiting reasons that mean a container cannot run as deployed. */
 export const CRITICAL_WAITING_REASONS = new Set([
@@ -18,9 +18,12 @@ export interface Verdict {
   findings: Finding[];
 }
 
-function podFindings(facts: ClusterFacts): Finding[] {
+/** Said of every finding about a pod only the rollout watch saw. */
+export const ROLLED_BACK_NOTE = "seen during the failed rollout; the rollback removed the pod";
+
+function podFindings(pods: PodFacts[]): Finding[] {
   const findings: Finding[] = [];
-  for (const pod of facts.pods) {
+  for (const pod of pods) {
     if (pod.phase === "Succeeded") continue;
     const object = `pod/${pod.name}`;
     for (const c of pod.containers) {
@@ -140,7 +143,7 @@ export function decideVerdict(facts: ClusterFacts, options: VerdictOptions = {})
       ],
     };
   }
-  if (facts.deployments.length === 0 && facts.pods.length === 0) {
+  if (facts.deployments.length === 0 && facts.pods.length === 0 && !facts.rolledBackPods?.length) {
     return {
       status: "unavailable",
       findings: [
@@ -154,7 +157,12 @@ export function decideVerdict(facts: ClusterFacts, options: VerdictOptions = {})
     };
   }
   // Pods first: they name the container and reason; the Deployment finding only says it is not serving.
-  const findings = [...podFindings(facts), ...deploymentFindings(facts)];
+  const current = new Set(facts.pods.map((p) => p.name));
+  const rolledBack = podFindings((facts.rolledBackPods ?? []).filter((p) => !current.has(p.name))).map((f) => ({
+    ...f,
+    message: `${f.message} (${ROLLED_BACK_NOTE})`,
+  }));
+  const findings = [...rolledBack, ...podFindings(facts.pods), ...deploymentFindings(facts)];
   const explained = new Set(findings.map((f) => f.object));
   findings.push(...eventFindings(facts, explained, options));
   const status: HealthStatus = findings.some((f) => f.severity === "critical")

@@ -3,7 +3,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 
-import { createDeployErrorHook } from "../aiops/error-hook";
+import { createDeployHooks } from "../aiops/error-hook";
 import { DATABASE_SECRET_NAME, type TodoDatabase } from "../components/database";
 import type { AppImage } from "../components/image";
 import { TodoRelease } from "../components/release";
@@ -24,9 +24,10 @@ export function deployAppReleases(args: {
 }): AppReleases {
   const { cfg, provider, namespace, images, database } = args;
   const { deploy } = cfg;
-  // Pulumi calls the hook when a release's create/update fails: it prints which pod and container
-  // broke and why, and rolls back (then retries once) a release Helm left pending.
-  const errorHook = createDeployErrorHook({
+  // Pulumi calls the error hook when a release's create/update fails: it prints which pod and
+  // container broke and why (seen by the rollout watch the other hooks run), and rolls back (then
+  // retries once) a release Helm left pending.
+  const hooks = createDeployHooks({
     aiops: cfg.aiops,
     namespace: deploy.namespace,
     kubeContext: deploy.kubeContext,
@@ -35,7 +36,7 @@ export function deployAppReleases(args: {
   const releaseSettings = {
     timeoutSeconds: deploy.releaseTimeoutSeconds,
     maxHistory: deploy.releaseMaxHistory,
-    releaseOptions: { hooks: { onError: [errorHook] } },
+    releaseOptions: { hooks },
   };
   const backend = new TodoRelease(
     "backend",

@@ -3,7 +3,7 @@
 // and the optional kagent install with its key kept out of every non-secret input.
 import { beforeAll, describe, expect, it } from "vitest";
 
-import { ERROR_HOOK_NAME } from "../../aiops/error-hook";
+import { ERROR_HOOK_NAME, WATCH_START_HOOK_NAME, WATCH_STOP_HOOK_NAME } from "../../aiops/error-hook";
 import {
   agentReadyCommand,
   BUILT_IN_AGENTS,
@@ -110,6 +110,23 @@ describe("the program's AIOps wiring (index.ts under mocks)", () => {
       expect(byName(plain, RELEASE, name).onErrorHooks).toEqual([ERROR_HOOK_NAME]);
     }
     expect(plain.report.resources.filter((r) => r.onErrorHooks.length > 0)).toHaveLength(2);
+  });
+
+  it("runs the rollout watch around each release's create and update, never in preview", () => {
+    for (const name of ["backend", "frontend"]) {
+      expect(byName(plain, RELEASE, name).resourceHooks).toEqual({
+        beforeCreate: [WATCH_START_HOOK_NAME],
+        beforeUpdate: [WATCH_START_HOOK_NAME],
+        afterCreate: [WATCH_STOP_HOOK_NAME],
+        afterUpdate: [WATCH_STOP_HOOK_NAME],
+      });
+    }
+    expect(plain.report.resourceHooks).toEqual(
+      expect.arrayContaining([
+        { name: WATCH_START_HOOK_NAME, onDryRun: false },
+        { name: WATCH_STOP_HOOK_NAME, onDryRun: false },
+      ]),
+    );
   });
 
   it("installs nothing of kagent unless aiops.installKagent is true", () => {

@@ -21,6 +21,8 @@ export interface RegisteredResource {
   wire: unknown;
   /** Names of the error hooks in the resource's `hooks.onError`. */
   onErrorHooks: string[];
+  /** Names of the resource hooks bound to the resource, per lifecycle step. */
+  resourceHooks: Record<"beforeCreate" | "afterCreate" | "beforeUpdate" | "afterUpdate", string[]>;
   /** URN the mock monitor gives the resource. */
   urn?: string;
   /** URN of the parent ("" when the stack is the parent). */
@@ -37,10 +39,12 @@ export interface MocksReport {
   resources: RegisteredResource[];
   exports: Record<string, ResolvedExport>;
   completed: boolean;
+  /** Resource hooks the program registered with the engine, and whether each runs in preview. */
+  resourceHooks: Array<{ name: string; onDryRun: boolean }>;
 }
 
 /** Shared with drivers preloaded alongside (same module instance through the require cache). */
-export const mocksReport: MocksReport = { resources: [], exports: {}, completed: false };
+export const mocksReport: MocksReport = { resources: [], exports: {}, completed: false, resourceHooks: [] };
 const report = mocksReport;
 const wireByName = new Map<string, unknown>();
 
@@ -48,7 +52,14 @@ const originalRegister = MockMonitor.prototype.registerResource;
 // biome-ignore lint/suspicious/noExplicitAny: gRPC request object of the mock monitor
 MockMonitor.prototype.registerResource = function (req: any, callback: unknown) {
   wireByName.set(`${req.getType()}::${req.getName()}`, req.getObject().toJavaScript());
-  errorHooksByName.set(`${req.getType()}::${req.getName()}`, req.getHooks()?.getOnErrorList() ?? []);
+  const hooks = req.getHooks();
+  errorHooksByName.set(`${req.getType()}::${req.getName()}`, hooks?.getOnErrorList() ?? []);
+  resourceHooksByName.set(`${req.getType()}::${req.getName()}`, {
+    beforeCreate: hooks?.getBeforeCreateList() ?? [],
+    afterCreate: hooks?.getAfterCreateList() ?? [],
+    beforeUpdate: hooks?.getBeforeUpdateList() ?? [],
+    afterUpdate: hooks?.getAfterUpdateList() ?? [],
+  });
   requestByName.set(`${req.getType()}::${req.getName()}`, {
     urn: this.newUrn(req.getParent(), req.getType(), req.getName()),
     parent: req.getParent(),
@@ -60,11 +71,17 @@ MockMonitor.prototype.registerResource = function (req: any, callback: unknown) 
 /** Error hook names the program registered (the engine would call them back on a failed step). */
 export const registeredErrorHooks: string[] = [];
 const errorHooksByName = new Map<string, string[]>();
+const resourceHooksByName = new Map<string, RegisteredResource["resourceHooks"]>();
 const requestByName = new Map<string, Pick<RegisteredResource, "urn" | "parent" | "dependencies">>();
 // The mock monitor has no hook registry; the real engine's accepts the name and calls back later.
 // biome-ignore lint/suspicious/noExplicitAny: gRPC request object of the mock monitor
 MockMonitor.prototype.registerErrorHook = (req: any, callback: (err: null, res: unknown) => void) => {
   registeredErrorHooks.push(req.getName());
+  callback(null, {});
+};
+// biome-ignore lint/suspicious/noExplicitAny: gRPC request object of the mock monitor
+MockMonitor.prototype.registerResourceHook = (req: any, callback: (err: null, res: unknown) => void) => {
+  report.resourceHooks.push({ name: req.getName(), onDryRun: req.getOnDryRun() });
   callback(null, {});
 };
 
@@ -105,6 +122,12 @@ pulumi.runtime.setMocks(
         inputs: args.inputs,
         wire: wireByName.get(`${args.type}::${args.name}`),
         onErrorHooks: errorHooksByName.get(`${args.type}::${args.name}`) ?? [],
+        resourceHooks: resourceHooksByName.get(`${args.type}::${args.name}`) ?? {
+          beforeCreate: [],
+          afterCreate: [],
+          beforeUpdate: [],
+          afterUpdate: [],
+        },
         ...requestByName.get(`${args.type}::${args.name}`),
       });
       const state: Record<string, unknown> = { ...args.inputs };

@@ -102,7 +102,7 @@ export function runProgram(
         },
       },
     );
-    let report: MocksReport = { resources: [], exports: {}, completed: false };
+    let report: MocksReport = { resources: [], exports: {}, completed: false, resourceHooks: [] };
     try {
       report = JSON.parse(readFileSync(reportPath, "utf8"));
     } catch {
