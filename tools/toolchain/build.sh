@@ -7,7 +7,7 @@
 # same pins builds nothing.
 #
 #   tools/toolchain/build.sh [COMPONENT...]          build what is missing, print the bin directory
-#   tools/toolchain/build.sh --print [COMPONENT...]  print it without building (exit 1 if absent)
+#   tools/toolchain/build.sh --print [COMPONENT...]  print it without building (exit 1 if one is not built)
 #
 # Components (all when none is named): kubernetes etcd coredns (the local cluster), pulumi
 # pulumi-kubernetes (the engine and the one provider of the program the module proxy can build).
@@ -42,8 +42,7 @@ component_key() { (cd "$here/$1" && { echo "recipe $RECIPE"; cat go.mod go.sum; 
 key="$(for c in "${selected[@]}"; do echo "$c $(component_key "$c")"; done | sha256sum | cut -c1-12)"
 bin="$cache_root/bin/$key"
 
-if [ "$print_only" = true ]; then
-  [ -f "$bin/.complete" ] || exit 1
+if [ "$print_only" = true ] && [ -f "$bin/.complete" ]; then
   echo "$bin"
   exit 0
 fi
@@ -86,9 +85,11 @@ build_in() {
     log "$component: building $* (module $(cd "$dir" && go list -m))"
     (cd "$dir" && go build -v -ldflags="$ldflags" -o "$dest/" "$@") 2>"$progress_log" &
     local pid=$!
+    local waited=0
     while kill -0 "$pid" 2>/dev/null; do
-      sleep 30
-      kill -0 "$pid" 2>/dev/null && log "$component: $(grep -c . "$progress_log" || true) packages compiled, $(($(date +%s) - started)) s, last: $(tail -n 1 "$progress_log")"
+      sleep 1
+      waited=$((waited + 1))
+      [ $((waited % 30)) = 0 ] && kill -0 "$pid" 2>/dev/null && log "$component: $(grep -c . "$progress_log" || true) packages compiled, $(($(date +%s) - started)) s, last: $(tail -n 1 "$progress_log")"
     done
     if ! wait "$pid"; then
       grep -v '^[a-zA-Z0-9._/~-]*$' "$progress_log" | tail -n 40 >&2 || tail -n 40 "$progress_log" >&2
@@ -108,6 +109,14 @@ link_into_bin() {
   done
   return 0
 }
+
+# --print of a selection not built as such (e.g. the cluster's three, after one run built all
+# five): when every component is built, link its bin directory; building nothing either way.
+if [ "$print_only" = true ]; then
+  for component in "${selected[@]}"; do
+    [ -f "$(component_dir "$component")/.done" ] || exit 1
+  done
+fi
 
 mkdir -p "$bin"
 overall=$(date +%s)
@@ -180,5 +189,6 @@ for component in "${selected[@]}"; do
 done
 
 touch "$bin/.complete"
+[ "$print_only" = true ] && { echo "$bin"; exit 0; }
 log "all built in $(($(date +%s) - overall)) s: $(find "$bin" -mindepth 1 -maxdepth 1 -printf '%f ')"
 echo "$bin"
