@@ -22,7 +22,7 @@ interface K8sContainerStatus {
   lastState?: ContainerState;
 }
 interface K8sPod {
-  metadata: { name: string };
+  metadata: { name: string; deletionTimestamp?: string };
   status?: {
     phase?: string;
     conditions?: Condition[];
@@ -90,6 +90,7 @@ export function podFacts(list: List<K8sPod>): PodFacts[] {
     return {
       name: pod.metadata.name,
       phase: pod.status?.phase ?? "Unknown",
+      ...(pod.metadata.deletionTimestamp ? { deleting: true } : {}),
       ready: conditions.some((c) => c.type === "Ready" && c.status === "True"),
       conditionReason: notMet?.reason,
       conditionMessage: notMet?.message,
@@ -129,6 +130,8 @@ export async function logTail(target: KubeTarget, pod: string, container: Contai
     ...previous,
   ]);
   const text = result.exitCode === 0 ? result.stdout.trim() : "";
+  // kubectl prints this, with exit 0, when the container runtime has already removed that run.
+  if (/^unable to retrieve container logs for /.test(text)) return undefined;
   return text || undefined;
 }
 

@@ -31,16 +31,36 @@ export function recordCrashedPods(
 ): Array<{ pod: string; container: ContainerFacts }> {
   const needTail: Array<{ pod: string; container: ContainerFacts }> = [];
   for (const pod of snapshot) {
+    const before = seen.get(pod.name);
+    // A pod being deleted ends Failed or terminated: the look before says why it failed.
+    if (before && pod.deleting) continue;
     if (!pod.containers.some(hasCrashed)) continue;
-    const copy: PodFacts = { ...pod, containers: pod.containers.map((c) => ({ ...c })) };
+    const copy: PodFacts = { ...pod, containers: pod.containers.map((c) => withWorstWaiting(c, before)) };
     for (const container of copy.containers.filter(hasCrashed)) {
       const key = logKey(pod.name, container);
       if (tails.has(key)) container.logTail = tails.get(key);
-      else needTail.push({ pod: pod.name, container });
+      else {
+        // Until this run's tail is read (it may never be: the runtime removes old runs), the last
+        // run's tail stands; a crash loop prints the same crash each time.
+        container.logTail = before?.containers.find((c) => c.name === container.name)?.logTail;
+        needTail.push({ pod: pod.name, container });
+      }
     }
     seen.set(pod.name, copy);
   }
   return needTail;
+}
+
+/**
+ * A crash-looping container is between restarts only part of the time (running, then terminated):
+ * once seen in a critical waiting state such as CrashLoopBackOff, that is what the record keeps.
+ */
+function withWorstWaiting(container: ContainerFacts, before: PodFacts | undefined): ContainerFacts {
+  const critical = (c?: ContainerFacts) =>
+    c?.waitingReason !== undefined && CRITICAL_WAITING_REASONS.has(c.waitingReason);
+  const earlier = before?.containers.find((c) => c.name === container.name);
+  if (critical(container) || !critical(earlier)) return { ...container };
+  return { ...container, waitingReason: earlier?.waitingReason, waitingMessage: earlier?.waitingMessage };
 }
 
 export interface RolloutWatchOptions {

@@ -24,6 +24,8 @@ export interface PodFacts {
   /** Why the pod is not scheduled or not ready (PodScheduled/Ready condition reason and message). */
   conditionReason?: string;
   conditionMessage?: string;
+  /** Being deleted (a rollback or rollout removing it): its state says how it ends, not why it failed. */
+  deleting?: boolean;
   containers: ContainerFacts[];
 }
 

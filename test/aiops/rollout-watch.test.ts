@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { DiagnoseOptions } from "../../aiops/diagnose";
 import { diagnose } from "../../aiops/diagnose";
 import { createErrorHandler, releasePodSelector } from "../../aiops/error-hook";
+import { logTail } from "../../aiops/facts";
 import { hasCrashed, RolloutWatch, recordCrashedPods } from "../../aiops/rollout-watch";
 import type { ContainerFacts, PodFacts } from "../../aiops/types";
 import { ROLLED_BACK_NOTE } from "../../aiops/verdict";
@@ -68,9 +69,33 @@ describe("which pods the rollout watch keeps (pure)", () => {
     // Same run: the tail read before is reused; the pod's latest state replaces the earlier one.
     expect(recordCrashedPods(seen, tails, [crashing("todo-backend-new-b", 1)])).toEqual([]);
     expect(seen.get("todo-backend-new-b")?.containers[0]?.logTail).toBe("boom 1");
-    // It crashed again: that run's tail is read anew.
+    // It crashed again: that run's tail is read anew, and until then the last one stands.
     expect(recordCrashedPods(seen, tails, [crashing("todo-backend-new-b", 2)])).toHaveLength(1);
-    expect(seen.get("todo-backend-new-b")?.containers[0]?.restartCount).toBe(2);
+    expect(seen.get("todo-backend-new-b")?.containers[0]).toMatchObject({ restartCount: 2, logTail: "boom 1" });
+  });
+
+  it("keeps CrashLoopBackOff through the container's brief runs, and ignores how a deleted pod ends (seen on the real cluster)", () => {
+    const seen = new Map<string, PodFacts>();
+    const tails = new Map<string, string>();
+    recordCrashedPods(seen, tails, [crashing("todo-backend-x", 2)]);
+    // Restarted and running again for a moment: still a crash loop.
+    const running = pod("todo-backend-x", container({ restartCount: 3, terminatedReason: "Error", exitCode: 3 }));
+    recordCrashedPods(seen, tails, [running]);
+    expect(seen.get("todo-backend-x")?.containers[0]).toMatchObject({
+      restartCount: 3,
+      waitingReason: "CrashLoopBackOff",
+    });
+    // The rollback deletes it: phase Failed, no waiting state. The look before stands.
+    const deleted: PodFacts = {
+      ...pod("todo-backend-x", container({ restartCount: 3, terminatedReason: "Error" })),
+      phase: "Failed",
+      deleting: true,
+    };
+    recordCrashedPods(seen, tails, [deleted]);
+    expect(seen.get("todo-backend-x")).toMatchObject({
+      phase: "Running",
+      containers: [{ waitingReason: "CrashLoopBackOff" }],
+    });
   });
 });
 
@@ -91,6 +116,13 @@ describe("the rollout watch against a fake kubectl (recorded crash-loop)", () =>
     const after = calls.length;
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(world.calls("kubectl")).toHaveLength(after);
+  });
+
+  it("reads kubectl's 'unable to retrieve container logs' (a removed run, recorded on the real cluster) as no tail", async () => {
+    world = fakeWorld(["kubectl"], { FAKE_SCENARIO: "logs-gone" });
+    const target = { namespace: "todo", env: world.env };
+    expect(await logTail(target, "todo-backend-x", container({ restartCount: 3 }))).toBeUndefined();
+    expect(world.calls("kubectl")[0]?.args).toContain("--previous");
   });
 
   it("keeps nothing when every pod is healthy, and a stop without a start returns nothing", async () => {
