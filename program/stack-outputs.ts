@@ -18,14 +18,14 @@ export const releaseSummary = (release: TodoRelease) =>
     serviceUrl: release.serviceUrl,
   });
 
-export function stackOutputs(args: {
+/** Every output but the health report: what the deploy itself produces. */
+export function deploymentOutputs(args: {
   cfg: PlatformConfig;
   namespace: pulumi.Output<string>;
   releases: AppReleases;
   database: TodoDatabase;
-  health: AiHealthCheck;
-}): PlatformStackOutputs {
-  const { cfg, namespace, releases, database, health } = args;
+}): Omit<PlatformStackOutputs, "health"> {
+  const { cfg, namespace, releases, database } = args;
   return {
     appUrl: pulumi.all([namespace, releases.frontend.releaseName]).apply(([namespace, frontendRelease]) =>
       appUrl({
@@ -40,6 +40,11 @@ export function stackOutputs(args: {
     backend: releaseSummary(releases.backend),
     databaseMode: pulumi.output(database.mode),
     databaseSecretName: database.secretName,
-    health: health.report,
   };
+}
+
+export function stackOutputs(
+  args: Parameters<typeof deploymentOutputs>[0] & { health: AiHealthCheck },
+): PlatformStackOutputs {
+  return { ...deploymentOutputs(args), health: args.health.report };
 }

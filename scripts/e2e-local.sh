@@ -4,8 +4,10 @@
 # (scripts/local-cluster/cluster.sh), runs the project on it (scripts/local-cluster/smoke.ts: both
 # images, in-cluster Postgres with a bound PVC, both Helm releases, a todo through the NodePort),
 # then the real Pulumi engine on it (scripts/local-cluster/engine.ts: pulumi up of the program's
-# releases, a todo, a no-op preview, the secret canary on real state, a backend-only update, a
-# crashing backend diagnosed and rolled back, destroy) and always tears the cluster down. Needs root, Docker and Go; see docs/runbook.md.
+# images and releases, the output contract, a todo in Chromium, a no-op preview, the secret canary
+# on real state, a one-file backend update, a crashing backend diagnosed and rolled back, a stuck
+# release recovered, destroy) and always tears the cluster down. Needs root, Docker and Go
+# (>= 1.26 for the registry and docker-build); see docs/runbook.md.
 # Environment: E2E_KEEP_CLUSTER=1 leaves the cluster running (scripts/local-cluster/cluster.sh down).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +33,7 @@ teardown() {
   exit "$status"
 }
 
-timed "toolchain (tools/toolchain/build.sh: cluster, Pulumi CLI, Kubernetes provider)" bash tools/toolchain/build.sh kubernetes etcd coredns pulumi pulumi-kubernetes >/dev/null
+timed "toolchain (tools/toolchain/build.sh: cluster, registry, Pulumi CLI, Kubernetes and docker-build providers)" bash tools/toolchain/build.sh >/dev/null
 trap teardown EXIT
 # A cluster left by an earlier run (its processes ended with the session) starts from scratch.
 timed "cluster down (leftovers)" bash scripts/local-cluster/cluster.sh down

@@ -4,6 +4,9 @@
 # a kubelet and kube-proxy built from Go modules by tools/toolchain/build.sh, Debian's containerd,
 # runc and CNI plugins, and CoreDNS plus storage from addons.ts. Every image it runs is built on
 # this machine (nothing can be pulled): a static pause binary and CoreDNS, each in a scratch image.
+# A registry (CNCF Distribution) at 127.0.0.1:5000 takes the app images pushed by `pulumi up`
+# (imageLoader registry) and the node's containerd pulls them from it over HTTP; they are built by
+# BuildKit (buildkitd on the host), which `up` makes buildx's current builder, `todo-local`.
 #
 #   scripts/local-cluster/cluster.sh up       start it (idempotent) and wait for the node and DNS
 #   scripts/local-cluster/cluster.sh down     stop everything and delete its state
@@ -38,7 +41,12 @@ ETCD_PORT=12379
 SOCK="$RUN/containerd.sock"
 KUBECONFIG_FILE="$DIR/kubeconfig"
 PAUSE_IMAGE=docker.io/todo-local/pause:3.10
-COMPONENTS=(containerd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
+# The image registry docker-build pushes to and the node pulls from (imageLoader registry).
+REGISTRY=127.0.0.1:5000
+# The buildx builder docker-build finds as the current one: BuildKit on the host (remote driver).
+BUILDER=todo-local
+BUILDKIT_SOCK="$RUN/buildkitd.sock"
+COMPONENTS=(containerd registry buildkitd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
 
 log() { printf '[local-cluster] %s\n' "$*" >&2; }
 die() {
@@ -48,8 +56,8 @@ die() {
 
 toolchain_bin() {
   if [ -n "${TODO_TOOLCHAIN_BIN:-}" ]; then echo "$TODO_TOOLCHAIN_BIN"; return 0; fi
-  bash "$repo/tools/toolchain/build.sh" --print kubernetes etcd coredns 2>/dev/null ||
-    die "the cluster toolchain is not built: run tools/toolchain/build.sh kubernetes etcd coredns"
+  bash "$repo/tools/toolchain/build.sh" --print kubernetes etcd coredns registry buildkit pulumi-docker-build 2>/dev/null ||
+    die "the cluster toolchain is not built: run tools/toolchain/build.sh kubernetes etcd coredns registry buildkit pulumi-docker-build"
 }
 
 kctl() { kubectl --kubeconfig "$KUBECONFIG_FILE" "$@"; }
@@ -62,6 +70,7 @@ ensure_packages() {
   command -v iptables >/dev/null || missing+=(iptables)
   command -v conntrack >/dev/null || missing+=(conntrack)
   command -v openssl >/dev/null || missing+=(openssl)
+  command -v curl >/dev/null || missing+=(curl)
   if [ "${#missing[@]}" -gt 0 ]; then
     log "installing ${missing[*]} (Debian packages)"
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
@@ -171,6 +180,38 @@ state = "$RUN/containerd"
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$DIR/cni"
+  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."$REGISTRY"]
+    endpoint = ["http://$REGISTRY"]
+EOF
+  cat >"$DIR/registry.yml" <<EOF
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $DIR/registry
+  delete:
+    enabled: true
+http:
+  addr: $REGISTRY
+EOF
+  # The OCI worker runs build steps with runc on the host network; docker.io is mirrored by the
+  # registry (which holds the base image), so no build pulls from the internet.
+  cat >"$DIR/buildkitd.toml" <<EOF
+root = "$DIR/buildkit"
+[grpc]
+  address = ["unix://$BUILDKIT_SOCK"]
+[worker.oci]
+  enabled = true
+  snapshotter = "overlayfs"
+  networkMode = "host"
+  gc = true
+[worker.containerd]
+  enabled = false
+[registry."docker.io"]
+  mirrors = ["$REGISTRY"]
+[registry."$REGISTRY"]
+  http = true
 EOF
   cat >"$DIR/cni/10-todo-local.conflist" <<EOF
 {"cniVersion": "1.0.0", "name": "todo-local", "plugins": [
@@ -244,6 +285,20 @@ build_image() {
   rm -rf "$context"
 }
 
+# docker-build's builder: docker-build never uses Docker's own (docker-driver) builder, and its
+# fallback, a docker-container builder, needs a privileged container this VM refuses ("unable to
+# apply caps"); so buildx's current builder is a remote one, BuildKit on the host. The base image
+# goes to the registry, where BuildKit's docker.io mirror finds it.
+builder() {
+  local bin="$1" base=node:24-bookworm-slim
+  docker image inspect "$base" >/dev/null 2>&1 ||
+    die "$base is not in Docker: run ../shared/tools/prepare-machine.sh (or docker pull $base)"
+  docker tag "$base" "$REGISTRY/library/$base"
+  docker push -q "$REGISTRY/library/$base" >/dev/null
+  "$bin/buildx" rm "$BUILDER" >/dev/null 2>&1 || true
+  "$bin/buildx" create --name "$BUILDER" --driver remote "unix://$BUILDKIT_SOCK" --use >/dev/null
+}
+
 system_images() {
   local bin="$1" pause_src pause_bin
   pause_src="$(mktemp --suffix=.c)"
@@ -280,6 +335,11 @@ up() {
   network
   start containerd containerd --config "$DIR/containerd.toml"
   wait_for "containerd answers" 30 ctr --address "$SOCK" version
+  OTEL_TRACES_EXPORTER=none start registry "$bin/registry" serve "$DIR/registry.yml"
+  wait_for "the registry answers at $REGISTRY" 30 curl -fsS "http://$REGISTRY/v2/"
+  start buildkitd "$bin/buildkitd" --config "$DIR/buildkitd.toml"
+  wait_for "BuildKit answers" 30 "$bin/buildctl" --addr "unix://$BUILDKIT_SOCK" debug workers
+  builder "$bin"
   start etcd "$bin/etcd" --name "$NODE" --data-dir "$DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
     --listen-peer-urls http://127.0.0.1:12380 --initial-advertise-peer-urls http://127.0.0.1:12380 \
@@ -321,7 +381,9 @@ up() {
 }
 
 down() {
-  local name pid
+  local name pid bin
+  # The builder goes with the cluster, so buildx's current builder is Docker's default again.
+  if bin="$(toolchain_bin 2>/dev/null)" && [ -x "$bin/buildx" ]; then "$bin/buildx" rm "$BUILDER" >/dev/null 2>&1 || true; fi
   for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
     name="${COMPONENTS[$i]}"
     if [ "$name" = containerd ] && [ -S "$SOCK" ]; then

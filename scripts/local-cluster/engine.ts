@@ -1,20 +1,23 @@
-// The real Pulumi engine on the local cluster: the CLI and the Kubernetes provider built from Go
-// modules (tools/toolchain/build.sh), the program's own config parsing, namespace, database Secret
-// and both Helm releases (program/*.ts, the code index.ts runs) deployed by `pulumi up`, then a
-// todo through the frontend's NodePort, a preview that must report no changes, the database
-// password looked for in the real state and in Helm's values, a backend-only change that must
-// touch only backend resources, and `pulumi destroy` leaving no namespace.
+// The real Pulumi engine on the local cluster: the CLI and the Kubernetes and docker-build providers
+// built from Go modules (tools/toolchain/build.sh) run the code index.ts runs (program/*.ts: config
+// parsing, both AppImages built by docker-build and pushed to the cluster's registry, namespace,
+// database Secret, both Helm releases with their hooks, the outputs) with `pulumi up`; then the
+// output contract, a todo through the NodePort and in headless Chromium, a preview that must report
+// no changes, the database password looked for in the real state and in Helm's values, a one-file
+// backend edit that must rebuild and redeploy only the backend, helm list/history, a crashing
+// backend diagnosed and rolled back, a release stuck in pending-upgrade recovered, and
+// `pulumi destroy` leaving no namespace.
 //
-// It runs as an Automation API inline program because the module proxy does not serve the Node.js
-// language host (pulumi-language-nodejs) nor the command, random and docker-build providers: the
-// images are built and loaded as smoke.ts does, and the database is the Postgres stand-in given to
-// the program as its Neon URL (the in-cluster mode needs the random provider). docs/local-cluster.md
-// lists what this leaves to a laptop's `pulumi up`.
+// It runs as an Automation API inline program because the module proxy serves neither the Node.js
+// language host (pulumi-language-nodejs) nor the command and random providers: the health check
+// (a command) is left out, and the database is the Postgres stand-in given to the program as its
+// Neon URL (the in-cluster mode needs the random provider). docs/local-cluster.md lists what this
+// leaves to a laptop's `pulumi up`.
 //   npx tsx scripts/local-cluster/engine.ts      (after scripts/local-cluster/cluster.sh up)
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { type EngineEvent, LocalWorkspace, type OpType, type Stack } from "@pulumi/pulumi/automation";
@@ -22,13 +25,18 @@ import { Namespace } from "kubernetes-models/v1/Namespace";
 
 import { createStackNamespace } from "../../components/namespace";
 import { loadPlatformConfig } from "../../config";
+import { appUrl as contractAppUrl, type PlatformOutputs, type ReleaseSummary } from "../../outputs";
 import { connectDatabase } from "../../program/database";
+import { buildAppImages } from "../../program/images";
 import { deployAppReleases } from "../../program/releases";
-import { releaseSummary } from "../../program/stack-outputs";
+import { deploymentOutputs } from "../../program/stack-outputs";
 import { resolveHelm } from "../manifest-diff/render";
+import { addToggleReload } from "./browser";
 import {
+  appImageTag,
   apply,
-  buildImages,
+  buildPostgresImage,
+  copyCheckout,
   createAndReadTodo,
   deployPostgres,
   exitOnFailure,
@@ -36,6 +44,7 @@ import {
   KUBE_CONTEXT,
   KUBECONFIG,
   kubectl,
+  LOCAL_REGISTRY,
   loadImages,
   POSTGRES_IMAGE,
   REPO,
@@ -48,41 +57,25 @@ const DATABASE_NAMESPACE = "todo-engine-db";
 const TAG = `engine-${Date.now()}`;
 const { step, timings } = stepRunner("engine", [NAMESPACE, DATABASE_NAMESPACE]);
 
-type ImageRefs = Record<"backend" | "frontend", string>;
-
-/** What index.ts deploys to the cluster (minus image builds and the health check), for `images`. */
-function program(images: ImageRefs) {
+/**
+ * What index.ts deploys, minus the health check: the two AppImages built from `checkout` by
+ * docker-build and pushed to the cluster's registry (imageLoader registry), the namespace, the
+ * database Secret, both releases and the outputs. `backendImageRef` points the backend release at
+ * another image (the failure paths' crashing backend); the AppImages stay as they are.
+ */
+function program(checkout: string, backendImageRef?: string) {
   return async () => {
     const cfg = loadPlatformConfig();
+    const images = buildAppImages(checkout, cfg.images);
     const provider = new k8s.Provider("cluster", { context: cfg.deploy.kubeContext });
     const namespace = createStackNamespace(cfg.deploy.namespace, { provider }).metadata.name;
     const database = connectDatabase({ cfg, provider, namespace });
-    const loaded = (ref: string) => ({ imageRef: pulumi.output(ref), pullPolicy: pulumi.output("Never" as const) });
-    const releases = deployAppReleases({
-      cfg,
-      provider,
-      namespace,
-      images: {
-        backend: loaded(`docker.io/library/${images.backend}`),
-        frontend: loaded(`docker.io/library/${images.frontend}`),
-      },
-      database,
-    });
-    return {
-      namespace,
-      backend: releaseSummary(releases.backend),
-      frontend: releaseSummary(releases.frontend),
-      databaseMode: database.mode,
-      databaseSecretName: database.secretName,
-    };
+    const backend = backendImageRef
+      ? { imageRef: pulumi.output(backendImageRef), pullPolicy: pulumi.output("IfNotPresent" as const) }
+      : images.backend;
+    const releases = deployAppReleases({ cfg, provider, namespace, images: { ...images, backend }, database });
+    return deploymentOutputs({ cfg, namespace, releases, database });
   };
-}
-
-interface Summary {
-  releaseName: string;
-  revision: number;
-  status: string;
-  imageRef: string;
 }
 
 /** The resources an update or preview would change, as `op type::name`. */
@@ -96,11 +89,14 @@ function changesOf(events: EngineEvent[]): string[] {
   return [...changed].sort();
 }
 
-async function up(stack: Stack, images: ImageRefs): Promise<{ outputs: Record<string, unknown>; changes: string[] }> {
+async function up(
+  stack: Stack,
+  deployed: ReturnType<typeof program>,
+): Promise<{ outputs: Record<string, unknown>; changes: string[] }> {
   const events: EngineEvent[] = [];
-  stack.workspace.program = program(images);
+  stack.workspace.program = deployed;
   const result = await stack.up({ onEvent: (event) => events.push(event), color: "never" }).catch((error) => {
-    throw new Error(`pulumi up failed:\n${(error as Error).message.slice(-6000)}`);
+    throw new UpFailed((error as Error).message);
   });
   if (result.summary.result !== "succeeded") throw new Error(`pulumi up: ${result.summary.result}\n${result.stdout}`);
   return {
@@ -109,13 +105,170 @@ async function up(stack: Stack, images: ImageRefs): Promise<{ outputs: Record<st
   };
 }
 
-function expectRelease(outputs: Record<string, unknown>, key: "backend" | "frontend", revision: number, image: string) {
-  const summary = outputs[key] as Summary | undefined;
-  const wanted = { status: "deployed", revision, imageRef: `docker.io/library/${image}` };
+/** `pulumi up` failed; `output` is everything the CLI printed (the error hook's diagnosis included). */
+class UpFailed extends Error {
+  constructor(readonly output: string) {
+    super(`pulumi up failed:\n${output.slice(-6000)}`);
+  }
+}
+
+/**
+ * The backend image (`from`, a registry reference) with its server replaced by a crash on start
+ * (its migration still runs), pushed to the cluster's registry as `todo-backend:<tag>`.
+ */
+function crashingBackendImage(from: string, tag: string): string {
+  const server = "/app/app/backend/dist/main.js";
+  const script = `if [ "$1" = migrate ]; then exec node ${server} migrate; fi; echo '${CRASH_MESSAGE}' >&2; exit 3`;
+  const dockerfile = `FROM ${from}\nENTRYPOINT ${JSON.stringify(["/bin/sh", "-c", script, "sh"])}\n`;
+  const ref = `${LOCAL_REGISTRY}/todo-backend:${tag}`;
+  run("docker", ["build", "-q", "-t", ref, "-"], { input: dockerfile });
+  run("docker", ["push", "-q", ref]);
+  return ref;
+}
+
+function helmStatus(release: string): { version: number; info: { status: string } } {
+  return JSON.parse(run(resolveHelm(), ["status", release, "--namespace", NAMESPACE, "-o", "json"]));
+}
+
+/**
+ * What an interrupted deploy leaves (pulumi-kubernetes#2054): a helm upgrade killed while it waits
+ * for pods that never get ready. Returns the revision left in pending-upgrade.
+ */
+async function leavePendingUpgrade(release: string, image: string): Promise<number> {
+  const chart = join(REPO, "charts/todo-service");
+  const upgrade = spawn(
+    resolveHelm(),
+    [
+      "upgrade",
+      release,
+      chart,
+      "--namespace",
+      NAMESPACE,
+      "--reuse-values",
+      "--set",
+      `image.ref=${image}`,
+      "--wait",
+      "--timeout",
+      "5m",
+    ],
+    { stdio: "ignore" },
+  );
+  upgrade.unref();
+  try {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const status = helmStatus(release);
+      if (status.info.status === "pending-upgrade") return status.version;
+      if (Date.now() > deadline) throw new Error(`helm upgrade never left ${release} pending (${status.info.status})`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    upgrade.kill("SIGKILL");
+  }
+}
+
+const CRASH_MESSAGE = "engine e2e: this backend crashes on start";
+/** The file the one-file update edits: part of the backend's build context only. */
+const ONE_BACKEND_FILE = "app/backend/src/server.ts";
+
+/**
+ * Runs `action` while copying this process's stderr: an inline program's error hook runs here, and
+ * its pulumi.log lines are printed by this process (`error: [runtime] …`), not by the CLI.
+ */
+async function teeStderr<T>(action: () => Promise<T>): Promise<{ result: T; stderr: string }> {
+  let stderr = "";
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    stderr += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+    return write(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  try {
+    return { result: await action(), stderr };
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
+/** The image reference AppImage gives a release with the registry loader: `<registry>/todo-<component>@sha256:…`. */
+function registryRef(outputs: Record<string, unknown>, key: "backend" | "frontend"): string {
+  const ref = (outputs[key] as ReleaseSummary | undefined)?.imageRef ?? "";
+  const pattern = new RegExp(`^${LOCAL_REGISTRY.replace(/\./g, "\\.")}/todo-${key}@sha256:[0-9a-f]{64}$`);
+  if (!pattern.test(ref)) throw new Error(`${key}.imageRef is ${ref}; expected ${LOCAL_REGISTRY}/todo-${key}@sha256:…`);
+  return ref;
+}
+
+function expectRelease(
+  outputs: Record<string, unknown>,
+  key: "backend" | "frontend",
+  revision: number,
+  imageRef: string,
+) {
+  const summary = outputs[key] as ReleaseSummary | undefined;
+  const wanted = { status: "deployed", revision, imageRef };
   const actual = { status: summary?.status, revision: summary?.revision, imageRef: summary?.imageRef };
   if (JSON.stringify(actual) !== JSON.stringify(wanted)) {
     throw new Error(`stack output ${key} is ${JSON.stringify(summary)}, expected ${JSON.stringify(wanted)}`);
   }
+}
+
+/** Every key of the contract, so adding one to PlatformOutputs without updating this fails tsc. */
+const CONTRACT_KEYS = {
+  appUrl: true,
+  namespace: true,
+  frontend: true,
+  backend: true,
+  databaseMode: true,
+  databaseSecretName: true,
+  health: true,
+} satisfies Record<keyof PlatformOutputs, true>;
+const SUMMARY_KEYS = {
+  releaseName: true,
+  revision: true,
+  status: true,
+  imageRef: true,
+  serviceDns: true,
+  serviceUrl: true,
+} satisfies Record<keyof ReleaseSummary, true>;
+
+/** The outputs this run has (no health: it needs the command provider) hold to outputs.ts. */
+function expectOutputContract(outputs: Partial<PlatformOutputs>): void {
+  const problems: string[] = [];
+  const expectedKeys = Object.keys(CONTRACT_KEYS).filter((key) => key !== "health");
+  if (Object.keys(outputs).sort().join() !== expectedKeys.sort().join())
+    problems.push(`keys ${Object.keys(outputs).join(", ")}; expected ${expectedKeys.join(", ")}`);
+  const wantedUrl = contractAppUrl({
+    minikubeProfile: "minikube",
+    namespace: NAMESPACE,
+    frontendRelease: "todo-frontend",
+  });
+  if (outputs.appUrl !== wantedUrl) problems.push(`appUrl ${outputs.appUrl}; expected ${wantedUrl}`);
+  if (outputs.namespace !== NAMESPACE) problems.push(`namespace ${outputs.namespace}`);
+  for (const key of ["backend", "frontend"] as const) {
+    const summary = outputs[key];
+    const release = `todo-${key}`;
+    const dns = `${release}.${NAMESPACE}.svc.cluster.local`;
+    if (
+      Object.keys(summary ?? {})
+        .sort()
+        .join() !== Object.keys(SUMMARY_KEYS).sort().join()
+    )
+      problems.push(`${key} has keys ${Object.keys(summary ?? {}).join(", ")}`);
+    if (summary?.releaseName !== release || summary.serviceDns !== dns || summary.serviceUrl !== `http://${dns}:80`)
+      problems.push(`${key} is ${JSON.stringify(summary)}`);
+  }
+  const secret = outputs.databaseSecretName ?? "";
+  const hasUrl = kubectl(
+    "-n",
+    NAMESPACE,
+    "get",
+    "secret",
+    secret,
+    "-o",
+    "jsonpath={.data.DATABASE_URL}",
+    "--ignore-not-found",
+  );
+  if (!hasUrl) problems.push(`databaseSecretName ${secret} is not a Secret with DATABASE_URL in ${NAMESPACE}`);
+  if (problems.length) throw new Error(`stack outputs break the contract:\n${problems.join("\n")}`);
 }
 
 function expectReadyPods(component: string, replicas: number): void {
@@ -131,9 +284,10 @@ function expectReadyPods(component: string, replicas: number): void {
   if (ready !== `${replicas}/${replicas}`) throw new Error(`deployment todo-${component}: ${ready} pods Ready`);
 }
 
-/** The toolchain's bin directory (pulumi, pulumi-resource-kubernetes): built once, then cached. */
+/** The toolchain's bin directory (pulumi and the two providers): built once, then cached. */
 function toolchainBin(): string {
-  const printed = execFileSync("bash", [join(REPO, "tools/toolchain/build.sh"), "pulumi", "pulumi-kubernetes"], {
+  const components = ["pulumi", "pulumi-kubernetes", "pulumi-docker-build"];
+  const printed = execFileSync("bash", [join(REPO, "tools/toolchain/build.sh"), ...components], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -141,8 +295,9 @@ function toolchainBin(): string {
 }
 
 async function main(): Promise<void> {
-  const bin = await step("Pulumi CLI and Kubernetes provider (tools/toolchain/build.sh)", toolchainBin);
-  process.env.PATH = [bin, process.env.PATH].join(delimiter);
+  const bin = await step("Pulumi CLI, Kubernetes and docker-build providers (tools/toolchain/build.sh)", toolchainBin);
+  // helm on PATH as on a laptop: the error hook's recovery of a stuck release runs `helm rollback`.
+  process.env.PATH = [bin, dirname(resolveHelm()), process.env.PATH].join(delimiter);
   process.env.KUBECONFIG = KUBECONFIG;
   await step("remove what an interrupted run left", () =>
     kubectl(
@@ -155,10 +310,13 @@ async function main(): Promise<void> {
       "--timeout=180s",
     ),
   );
-  const images = await step("build the backend, frontend and Postgres images", () => buildImages(TAG));
-  await step("load the images into the node's containerd", () =>
-    loadImages(images.backend, images.frontend, POSTGRES_IMAGE),
-  );
+  // `pulumi up` builds the app images from a copy of the checkout, so that the one-file update
+  // below edits a file there and the repo stays as it is.
+  const checkout = copyCheckout();
+  await step("the Postgres stand-in's image, loaded into the node's containerd", () => {
+    buildPostgresImage();
+    loadImages(POSTGRES_IMAGE);
+  });
   const database = await step(`Postgres stand-in in ${DATABASE_NAMESPACE} (the stack's "Neon")`, () => {
     apply([new Namespace({ metadata: { name: DATABASE_NAMESPACE } })]);
     return deployPostgres(DATABASE_NAMESPACE);
@@ -173,7 +331,7 @@ async function main(): Promise<void> {
   mkdirSync(state);
   const stack = await step("pulumi login --local, stack init, config", async () => {
     const created = await LocalWorkspace.createOrSelectStack(
-      { projectName: "todo-platform", stackName: "engine", program: program(images) },
+      { projectName: "todo-platform", stackName: "engine", program: program(checkout) },
       {
         workDir,
         projectSettings: { name: "todo-platform", runtime: "nodejs", backend: { url: `file://${state}` } },
@@ -183,7 +341,8 @@ async function main(): Promise<void> {
     await created.setAllConfig({
       kubeContext: { value: KUBE_CONTEXT },
       namespace: { value: NAMESPACE },
-      imageLoader: { value: "none" },
+      imageLoader: { value: "registry" },
+      imageRegistry: { value: LOCAL_REGISTRY },
       databaseUrl: { value: database.url, secret: true },
     });
     await created.setConfig("aiops.analyzer", { value: "none" }, true);
@@ -191,21 +350,33 @@ async function main(): Promise<void> {
   });
 
   try {
-    await step("pulumi up: namespace, database Secret, both releases deployed, pods Ready", async () => {
-      const { outputs } = await up(stack, images);
-      expectRelease(outputs, "backend", 1, images.backend);
-      expectRelease(outputs, "frontend", 1, images.frontend);
-      if (outputs.databaseMode !== "neon") throw new Error(`databaseMode is ${String(outputs.databaseMode)}`);
-      expectReadyPods("backend", 2);
-      expectReadyPods("frontend", 2);
+    const images = await step(
+      "pulumi up: both images built by docker-build and pushed, namespace, database Secret, both releases deployed, pods Ready",
+      async () => {
+        const { outputs } = await up(stack, program(checkout));
+        const refs = { backend: registryRef(outputs, "backend"), frontend: registryRef(outputs, "frontend") };
+        expectRelease(outputs, "backend", 1, refs.backend);
+        expectRelease(outputs, "frontend", 1, refs.frontend);
+        if (outputs.databaseMode !== "neon") throw new Error(`databaseMode is ${String(outputs.databaseMode)}`);
+        expectReadyPods("backend", 2);
+        expectReadyPods("frontend", 2);
+        return refs;
+      },
+    );
+    await step("pulumi stack output --json: the output contract of outputs.ts (health aside)", async () => {
+      const outputs = Object.fromEntries(Object.entries(await stack.outputs()).map(([k, o]) => [k, o.value]));
+      expectOutputContract(outputs as Partial<PlatformOutputs>);
     });
     const appUrl = frontendUrl(NAMESPACE);
     await step(`create and read a todo through the frontend's NodePort ${appUrl}`, () =>
       createAndReadTodo(appUrl, `engine todo ${TAG}`),
     );
+    await step(`headless Chromium at ${appUrl}: add a todo, mark it done, reload, still done`, () =>
+      addToggleReload(appUrl, `browser todo ${TAG}`),
+    );
     await step("pulumi preview --expect-no-changes on the unchanged program", async () => {
       const events: EngineEvent[] = [];
-      stack.workspace.program = program(images);
+      stack.workspace.program = program(checkout);
       await stack.preview({ expectNoChanges: true, onEvent: (event) => events.push(event), color: "never" });
       const changes = changesOf(events);
       if (changes.length) throw new Error(`preview wants changes: ${changes.join(", ")}`);
@@ -226,19 +397,115 @@ async function main(): Promise<void> {
         throw new Error("the state holds no secret value at all: the canary checks nothing");
       }
     });
-    const backendOnly = { ...images, backend: `todo-backend:${TAG}-2` };
-    await step("a new backend image: pulumi up changes only backend resources", async () => {
-      run("docker", ["tag", images.backend, backendOnly.backend]);
-      loadImages(backendOnly.backend);
-      const { outputs, changes } = await up(stack, backendOnly);
-      const foreign = changes.filter((change) => !/::backend/.test(change) && !/pulumi:pulumi:Stack/.test(change));
-      if (!changes.length || foreign.length) {
-        throw new Error(`expected only backend resources to change; changed: ${changes.join(", ") || "nothing"}`);
-      }
-      expectRelease(outputs, "backend", 2, backendOnly.backend);
-      expectRelease(outputs, "frontend", 1, images.frontend);
-      expectReadyPods("backend", 2);
+    const backendOnly = await step(
+      `edit one backend file (${ONE_BACKEND_FILE}): pulumi up rebuilds and redeploys only the backend`,
+      async () => {
+        const tagsBefore = { backend: appImageTag(checkout, "backend"), frontend: appImageTag(checkout, "frontend") };
+        appendFileSync(join(checkout, ONE_BACKEND_FILE), `\n// engine e2e: a one-file change (${TAG})\n`);
+        if (appImageTag(checkout, "frontend") !== tagsBefore.frontend)
+          throw new Error(`a backend edit moved the frontend's content tag from ${tagsBefore.frontend}`);
+        if (appImageTag(checkout, "backend") === tagsBefore.backend)
+          throw new Error(`the backend edit left the backend's content tag at ${tagsBefore.backend}`);
+        const { outputs, changes } = await up(stack, program(checkout));
+        const foreign = changes.filter((change) => !/::backend/.test(change) && !/pulumi:pulumi:Stack/.test(change));
+        if (!changes.some((change) => change.includes("docker-build:index:Image::backend")) || foreign.length) {
+          throw new Error(
+            `expected the backend image and backend resources only to change; changed: ${changes.join(", ") || "nothing"}`,
+          );
+        }
+        const refs = { ...images, backend: registryRef(outputs, "backend") };
+        if (refs.backend === images.backend) throw new Error(`the backend still runs ${images.backend}`);
+        expectRelease(outputs, "backend", 2, refs.backend);
+        expectRelease(outputs, "frontend", 1, images.frontend);
+        expectReadyPods("backend", 2);
+        return refs;
+      },
+    );
+    await step("helm list and helm history: both releases deployed, the backend's revision 1 superseded by 2", () => {
+      const listed = JSON.parse(run(resolveHelm(), ["list", "--namespace", NAMESPACE, "-o", "json"])) as {
+        name: string;
+        revision: string | number;
+        status: string;
+      }[];
+      const releases = listed.map((r) => `${r.name} ${r.status} ${r.revision}`).sort();
+      const wanted = ["todo-backend deployed 2", "todo-frontend deployed 1"];
+      if (releases.join() !== wanted.join())
+        throw new Error(`helm list: ${releases.join(", ")}; expected ${wanted.join(", ")}`);
+      const history = JSON.parse(
+        run(resolveHelm(), ["history", "todo-backend", "--namespace", NAMESPACE, "-o", "json"]),
+      ) as { revision: number; status: string }[];
+      const revisions = history.map((h) => `${h.revision} ${h.status}`);
+      if (revisions.join() !== "1 superseded,2 deployed")
+        throw new Error(`helm history todo-backend: ${revisions.join(", ")}`);
     });
+    await step(
+      "a backend that crashes on start: pulumi up fails, the error hook names the pod, the container, CrashLoopBackOff and the log tail, and the last good revision still serves",
+      async () => {
+        const crashing = crashingBackendImage(backendOnly.backend, `${TAG}-crash`);
+        await stack.setConfig("releaseTimeoutSeconds", { value: "60" });
+        const { result: failure, stderr: hookOutput } = await teeStderr(() =>
+          up(stack, program(checkout, crashing)).then(
+            () => undefined,
+            (error: unknown) => error,
+          ),
+        );
+        if (!(failure instanceof UpFailed))
+          throw new Error(`pulumi up with a crashing backend: ${String(failure ?? "succeeded")}`);
+        // Helm's atomic rollback deletes the crashing pods before the engine calls the error hook;
+        // the rollout watch (aiops/rollout-watch.ts) is what still knows their state and log tail.
+        const diagnosis = hookOutput.slice(hookOutput.indexOf("AIOps diagnosis of the failed update"));
+        const missing = [
+          "AIOps diagnosis of the failed update of Helm release todo-backend",
+          "pod/todo-backend-",
+          "container backend: CrashLoopBackOff",
+          CRASH_MESSAGE,
+        ].filter((needle) => !diagnosis.includes(needle));
+        if (missing.length) {
+          throw new Error(
+            `the error hook's output lacks ${missing.join(", ")}:\n${hookOutput.slice(-4000)}\n${failure.output.slice(-4000)}`,
+          );
+        }
+        const status = helmStatus("todo-backend");
+        if (status.info.status !== "deployed")
+          throw new Error(`helm status todo-backend: ${status.info.status} (atomic rollback expected)`);
+        const image = kubectl(
+          "-n",
+          NAMESPACE,
+          "get",
+          "deployment",
+          "todo-backend",
+          "-o",
+          "jsonpath={.spec.template.spec.containers[0].image}",
+        );
+        if (image !== backendOnly.backend) throw new Error(`todo-backend runs ${image} after the rollback`);
+        await createAndReadTodo(appUrl, `after the rollback ${TAG}`);
+        await stack.removeConfig("releaseTimeoutSeconds");
+        await up(stack, program(checkout));
+        expectReadyPods("backend", 2);
+      },
+    );
+    await step(
+      "a release left in pending-upgrade by a killed helm upgrade: the next pulumi up rolls it back, retries once and succeeds",
+      async () => {
+        const stuck = await leavePendingUpgrade("todo-backend", `${LOCAL_REGISTRY}/todo-backend:${TAG}-crash`);
+        await stack.setConfig("backendReplicas", { value: "3" });
+        const { result: failure, stderr: hookOutput } = await teeStderr(() =>
+          up(stack, program(checkout)).then(
+            () => undefined,
+            (error: unknown) => error,
+          ),
+        );
+        if (failure) throw new Error(`pulumi up after the stuck upgrade failed: ${(failure as Error).message}`);
+        const wanted = "AIOps: release todo-backend was stuck in pending-upgrade; rolled back to revision";
+        if (!hookOutput.includes(wanted) || !hookOutput.includes("retrying the deploy once"))
+          throw new Error(`the error hook did not say it recovered the release:\n${hookOutput.slice(-4000)}`);
+        const status = helmStatus("todo-backend");
+        if (status.info.status !== "deployed" || status.version <= stuck)
+          throw new Error(`helm status todo-backend: ${status.info.status} at revision ${status.version}`);
+        expectReadyPods("backend", 3);
+        await stack.removeConfig("backendReplicas");
+      },
+    );
     await step(`pulumi destroy: namespace ${NAMESPACE} is gone`, async () => {
       await stack.destroy({ color: "never" });
       const left = run("kubectl", ["get", "namespace", NAMESPACE, "--ignore-not-found", "-o", "name"]).trim();
@@ -247,6 +514,7 @@ async function main(): Promise<void> {
   } finally {
     await stack.workspace.removeStack("engine", { force: true }).catch(() => {});
     rmSync(workDir, { recursive: true, force: true });
+    rmSync(checkout, { recursive: true, force: true });
     kubectl(
       "delete",
       "namespace",

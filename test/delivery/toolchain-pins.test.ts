@@ -17,9 +17,13 @@ const manifest = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as
 /** The version a component's go.mod requires a module at, without the leading v. */
 function goModVersion(component: string, module: string): string {
   const goMod = readFileSync(join(REPO, "tools/toolchain", component, "go.mod"), "utf8");
-  const line = goMod.split("\n").find((text) => text.trim().startsWith(`${module} v`));
+  // Inside a require block, or a one-line `require <module> <version>`.
+  const line = goMod
+    .split("\n")
+    .map((text) => text.trim().replace(/^require\s+/, ""))
+    .find((text) => text.startsWith(`${module} v`));
   if (!line) throw new Error(`tools/toolchain/${component}/go.mod does not require ${module}`);
-  return (line.trim().split(/\s+/)[1] ?? "").replace(/^v/, "");
+  return (line.split(/\s+/)[1] ?? "").replace(/^v/, "");
 }
 
 const npmVersion = (name: string) => lock.packages[`node_modules/${name}`]?.version;
@@ -29,13 +33,20 @@ describe("toolchain pins match the npm SDKs", () => {
     ["@pulumi/pulumi", "pulumi", "github.com/pulumi/pulumi/pkg/v3"],
     ["@pulumi/pulumi", "pulumi", "github.com/pulumi/pulumi/sdk/v3"],
     ["@pulumi/kubernetes", "pulumi-kubernetes", "github.com/pulumi/pulumi-kubernetes/sdk/v4"],
+    ["@pulumi/docker-build", "pulumi-docker-build", "github.com/pulumi/pulumi-docker-build"],
   ])("%s (package-lock) = %s's %s (go.mod)", (npmPackage, component, module) => {
     expect(npmVersion(npmPackage)).toBeDefined();
     expect(goModVersion(component, module)).toBe(npmVersion(npmPackage));
   });
 
-  it("@pulumi/kubernetes is pinned exactly in package.json, so npm cannot move it past the provider", () => {
-    const range = manifest.dependencies?.["@pulumi/kubernetes"] ?? manifest.devDependencies?.["@pulumi/kubernetes"];
-    expect(range).toBe(goModVersion("pulumi-kubernetes", "github.com/pulumi/pulumi-kubernetes/sdk/v4"));
-  });
+  it.each([
+    ["@pulumi/kubernetes", "pulumi-kubernetes", "github.com/pulumi/pulumi-kubernetes/sdk/v4"],
+    ["@pulumi/docker-build", "pulumi-docker-build", "github.com/pulumi/pulumi-docker-build"],
+  ])(
+    "%s is pinned exactly in package.json, so npm cannot move it past the provider",
+    (npmPackage, component, module) => {
+      const range = manifest.dependencies?.[npmPackage] ?? manifest.devDependencies?.[npmPackage];
+      expect(range).toBe(goModVersion(component, module));
+    },
+  );
 });

@@ -9,10 +9,12 @@
 #   tools/toolchain/build.sh [COMPONENT...]          build what is missing, print the bin directory
 #   tools/toolchain/build.sh --print [COMPONENT...]  print it without building (exit 1 if one is not built)
 #
-# Components (all when none is named): kubernetes etcd coredns (the local cluster), pulumi
-# pulumi-kubernetes (the engine and the one provider of the program the module proxy can build).
-# pulumi-docker-build is kept buildable by name but is not in the default set: its module needs
-# pulumi-java and pulumi-language-dotnet, which the proxy does not serve (403), so it fails here.
+# Components (all when none is named): kubernetes etcd coredns registry (the local cluster and
+# its image registry), buildkit (buildkitd and buildctl, for the BuildKit image docker-build's
+# builder runs), pulumi pulumi-kubernetes pulumi-docker-build (the engine and the providers of the
+# program the module proxy can build, plus docker-buildx from the provider's own module).
+# pulumi-docker-build imports two code generators the proxy does not serve, for its schema's
+# language map only: pulumi-docker-build/shims/README.md.
 #
 # The versions live in the go.mod files beside this script, one module per component, so that
 # no component's dependencies can move another's (Kubernetes, etcd and the Pulumi providers
@@ -23,8 +25,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cache_root="${TODO_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/todo-platform/toolchain}"
 # Bump when the way a component is built changes (flags, generate steps), to rebuild them all.
 RECIPE=1
-ALL_COMPONENTS=(kubernetes etcd coredns pulumi pulumi-kubernetes)
-KNOWN_COMPONENTS=("${ALL_COMPONENTS[@]}" pulumi-docker-build)
+ALL_COMPONENTS=(kubernetes etcd coredns registry buildkit pulumi pulumi-kubernetes pulumi-docker-build)
+KNOWN_COMPONENTS=("${ALL_COMPONENTS[@]}")
 print_only=false
 if [ "${1:-}" = "--print" ]; then
   print_only=true
@@ -38,7 +40,14 @@ for component in "${selected[@]}"; do
     exit 2
   }
 done
-component_key() { (cd "$here/$1" && { echo "recipe $RECIPE"; cat go.mod go.sum; } | sha256sum | cut -c1-12); }
+# A component's key covers its go.mod, go.sum and, when it has them, the shims its build uses.
+component_key() {
+  (cd "$here/$1" && {
+    echo "recipe $RECIPE"
+    cat go.mod go.sum
+    if [ -d shims ]; then find shims -type f | LC_ALL=C sort | while read -r file; do echo "$file" && cat "$file"; done; fi
+  } | sha256sum | cut -c1-12)
+}
 key="$(for c in "${selected[@]}"; do echo "$c $(component_key "$c")"; done | sha256sum | cut -c1-12)"
 bin="$cache_root/bin/$key"
 
@@ -141,6 +150,13 @@ build_etcd() {
 
 build_coredns() { build coredns "-s -w" github.com/coredns/coredns; }
 
+build_registry() { build registry "-s -w" github.com/distribution/distribution/v3/cmd/registry; }
+
+build_buildkit() {
+  build buildkit "-s -w -X github.com/moby/buildkit/version.Version=$(go_version buildkit github.com/moby/buildkit)" \
+    github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl
+}
+
 build_pulumi() {
   pulumi_version="$(go_version pulumi github.com/pulumi/pulumi/pkg/v3)"
   build pulumi "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$pulumi_version" \
@@ -178,10 +194,15 @@ build_pulumi-docker-build() {
   docker_build_src="$(component_dir pulumi-docker-build)/src"
   if [ ! -f "$(component_dir pulumi-docker-build)/.done" ]; then
     copy_module "$(module_dir pulumi-docker-build github.com/pulumi/pulumi-docker-build)" "$docker_build_src"
+    copy_module "$here/pulumi-docker-build/shims" "$docker_build_src/../shims"
+    (cd "$docker_build_src" && go mod edit \
+      -replace github.com/pulumi/pulumi-java=../shims/pulumi-java \
+      -replace github.com/pulumi/pulumi-dotnet/pulumi-language-dotnet/v3=../shims/pulumi-language-dotnet)
   fi
+  # docker-buildx from the same module graph: `cluster.sh up` creates the builder docker-build uses.
   build_in "$docker_build_src" pulumi-docker-build \
-    "-s -w -X github.com/pulumi/pulumi-docker-build/provider.Version=${docker_build_version#v}" \
-    ./provider/cmd/pulumi-resource-docker-build
+    "-s -w -X github.com/pulumi/pulumi-docker-build/provider.Version=${docker_build_version#v} -X github.com/docker/buildx/version.Version=$(cd "$docker_build_src" && go list -m -f '{{.Version}}' github.com/docker/buildx)" \
+    ./provider/cmd/pulumi-resource-docker-build github.com/docker/buildx/cmd/buildx
 }
 
 for component in "${selected[@]}"; do
