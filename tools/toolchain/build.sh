@@ -57,7 +57,7 @@ if [ "$print_only" = true ] && [ -f "$bin/.complete" ]; then
 fi
 
 command -v go >/dev/null 2>&1 || {
-  echo "[toolchain] go is not installed: install Go 1.24 or newer (https://go.dev/dl/ or your distribution's golang package)" >&2
+  echo "[toolchain] go is not installed: install Go 1.26 or newer (https://go.dev/dl/ or your distribution's golang package)" >&2
   exit 1
 }
 
