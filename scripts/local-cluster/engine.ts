@@ -105,6 +105,33 @@ async function up(
   };
 }
 
+const POLICY_PACK = join(REPO, "policy");
+
+/** `pulumi preview --policy-pack policy`: the names of the policies the pack reported, and how the preview ended. */
+async function policyViolations(
+  stack: Stack,
+  deployed: ReturnType<typeof program>,
+): Promise<{ violated: string[]; outcome: string }> {
+  const events: EngineEvent[] = [];
+  stack.workspace.program = deployed;
+  const outcome = await stack
+    .preview({ policyPacks: [POLICY_PACK], onEvent: (event) => events.push(event), color: "never" })
+    .then(
+      (result) => `passed\n${result.stdout}`,
+      (error: Error) => error.message,
+    );
+  const violated = new Set(events.flatMap((event) => (event.policyEvent ? [event.policyEvent.policyName] : [])));
+  return { violated: [...violated].sort(), outcome };
+}
+
+function expectViolations(actual: { violated: string[]; outcome: string }, wanted: string[]): void {
+  if (actual.violated.join() !== [...wanted].sort().join()) {
+    throw new Error(
+      `the policy pack reported [${actual.violated.join(", ")}], expected [${wanted.join(", ")}]:\n${actual.outcome.slice(-4000)}`,
+    );
+  }
+}
+
 /** `pulumi up` failed; `output` is everything the CLI printed (the error hook's diagnosis included). */
 class UpFailed extends Error {
   constructor(readonly output: string) {
@@ -297,7 +324,8 @@ function toolchainBin(): string {
 async function main(): Promise<void> {
   const bin = await step("Pulumi CLI, Kubernetes and docker-build providers (tools/toolchain/build.sh)", toolchainBin);
   // helm on PATH as on a laptop: the error hook's recovery of a stuck release runs `helm rollback`.
-  process.env.PATH = [bin, dirname(resolveHelm()), process.env.PATH].join(delimiter);
+  // pulumi-analyzer-policy-nodejs: how this CLI, without a Node.js language host, starts the pack.
+  process.env.PATH = [bin, dirname(resolveHelm()), join(__dirname, "plugins"), process.env.PATH].join(delimiter);
   process.env.KUBECONFIG = KUBECONFIG;
   await step("remove what an interrupted run left", () =>
     kubectl(
@@ -381,6 +409,24 @@ async function main(): Promise<void> {
       const changes = changesOf(events);
       if (changes.length) throw new Error(`preview wants changes: ${changes.join(", ")}`);
     });
+    await step(
+      "pulumi preview --policy-pack policy: the pack runs on the real engine and flags only the health check this program leaves out",
+      async () => expectViolations(await policyViolations(stack, program(checkout)), ["health-analysis-present"]),
+    );
+    await step(
+      "the policy pack flags a single frontend replica that config allows (allowSingleFrontendReplica)",
+      async () => {
+        await stack.setAllConfig({ frontendReplicas: { value: "1" }, allowSingleFrontendReplica: { value: "true" } });
+        try {
+          expectViolations(await policyViolations(stack, program(checkout)), [
+            "frontend-min-replicas",
+            "health-analysis-present",
+          ]);
+        } finally {
+          await stack.removeAllConfig(["frontendReplicas", "allowSingleFrontendReplica"]);
+        }
+      },
+    );
     await step("the database password is in neither the stack's state nor Helm's values", async () => {
       const exported = JSON.stringify(await stack.exportStack());
       const places = [

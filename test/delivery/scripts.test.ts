@@ -9,10 +9,13 @@ import { shellcheckPath } from "./shellcheck";
 
 const REPO = join(__dirname, "../..");
 const SCRIPTS_DIR = join(REPO, "scripts");
-/** Repo-relative paths of the shell scripts under scripts/ and tools/ (those ending in .sh). */
+/** A file without an extension that starts with a POSIX shell line (a plugin launcher). */
+const isShellLauncher = (path: string) =>
+  !/\.[a-z]+$/.test(path) && statSync(path).isFile() && readFileSync(path, "utf8").startsWith("#!/bin/sh\n");
+/** Repo-relative paths of the shell scripts under scripts/ and tools/ (.sh files and launchers). */
 const scripts = ["scripts", "tools"].flatMap((dir) =>
   (readdirSync(join(REPO, dir), { recursive: true }) as string[])
-    .filter((file) => file.endsWith(".sh"))
+    .filter((file) => file.endsWith(".sh") || isShellLauncher(join(REPO, dir, file)))
     .map((file) => join(dir, file)),
 );
 
@@ -31,6 +34,7 @@ describe("scripts/*.sh", () => {
     expect(scripts).toContain("scripts/e2e-minikube.sh");
     expect(scripts).toContain("scripts/local-cluster/cluster.sh");
     expect(scripts).toContain("tools/toolchain/build.sh");
+    expect(scripts).toContain("scripts/local-cluster/plugins/pulumi-analyzer-policy-nodejs");
   });
 
   it("the e2e script checks the deployed stack against the policy pack in its no-change preview", () => {
