@@ -23,8 +23,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { type EngineEvent, LocalWorkspace, type OpType, type Stack } from "@pulumi/pulumi/automation";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 
+import { HISTORY_CONFIGMAP } from "../../aiops/history";
+import type { HealthReport } from "../../aiops/types";
+import { DATABASE_SECRET_NAME } from "../../components/database";
+import { diagnoseCommand, parseReport, REPO_ROOT } from "../../components/health";
 import { createStackNamespace } from "../../components/namespace";
 import { loadPlatformConfig } from "../../config";
+import { aiopsConfigSchema } from "../../config/aiops";
 import { appUrl as contractAppUrl, type PlatformOutputs, type ReleaseSummary } from "../../outputs";
 import { connectDatabase } from "../../program/database";
 import { buildAppImages } from "../../program/images";
@@ -106,6 +111,50 @@ async function up(
 }
 
 const POLICY_PACK = join(REPO, "policy");
+
+/**
+ * The report AiHealthCheck's Command turns into the `health` output after a deploy: its exact
+ * command line (diagnoseCommand, with this stack's aiops settings) run in the repo as the Command
+ * runs it. The Command itself needs the command provider, which cannot be built here.
+ */
+function healthCheckReport(outputs: Record<string, unknown>): HealthReport {
+  const releases = (["backend", "frontend"] as const).map((key) => {
+    const summary = outputs[key] as ReleaseSummary;
+    return {
+      name: summary.releaseName,
+      revision: summary.revision,
+      status: summary.status,
+      imageRef: summary.imageRef,
+    };
+  });
+  const line = diagnoseCommand({
+    namespace: NAMESPACE,
+    kubeContext: KUBE_CONTEXT,
+    releases,
+    aiops: aiopsConfigSchema.parse({ analyzer: "none" }),
+    redactSecretNames: [DATABASE_SECRET_NAME],
+  });
+  return parseReport(
+    execFileSync("sh", ["-c", line], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
+  );
+}
+
+/** A healthy report of both releases at these revisions, with the history ConfigMap holding `entries` reports. */
+function expectHealthy(report: HealthReport, revisions: Record<string, number>, entries: number, password: string) {
+  const critical = report.findings.filter((finding) => finding.severity === "critical");
+  if (report.status !== "healthy" || critical.length)
+    throw new Error(`health report: ${report.status}: ${report.summary}\n${JSON.stringify(report.findings, null, 1)}`);
+  if (JSON.stringify(report.revisions) !== JSON.stringify(revisions))
+    throw new Error(
+      `the report analysed revisions ${JSON.stringify(report.revisions)}, not ${JSON.stringify(revisions)}`,
+    );
+  if (JSON.stringify(report).includes(password)) throw new Error("the health report holds the database password");
+  const history = JSON.parse(
+    kubectl("-n", NAMESPACE, "get", "configmap", HISTORY_CONFIGMAP, "-o", "jsonpath={.data.history\\.json}"),
+  ) as HealthReport[];
+  if (history.length !== entries || JSON.stringify(history[0]?.revisions) !== JSON.stringify(revisions))
+    throw new Error(`${HISTORY_CONFIGMAP} holds ${history.length} reports (expected ${entries}, newest first)`);
+}
 
 /** `pulumi preview --policy-pack policy`: the names of the policies the pack reported, and how the preview ended. */
 async function policyViolations(
@@ -396,6 +445,13 @@ async function main(): Promise<void> {
       expectOutputContract(outputs as Partial<PlatformOutputs>);
     });
     const appUrl = frontendUrl(NAMESPACE);
+    await step(
+      "the health check's analysis of this deploy: healthy, both releases at revision 1, kept in the history",
+      async () => {
+        const outputs = Object.fromEntries(Object.entries(await stack.outputs()).map(([k, o]) => [k, o.value]));
+        expectHealthy(healthCheckReport(outputs), { "todo-backend": 1, "todo-frontend": 1 }, 1, database.password);
+      },
+    );
     await step(`create and read a todo through the frontend's NodePort ${appUrl}`, () =>
       createAndReadTodo(appUrl, `engine todo ${TAG}`),
     );
@@ -464,6 +520,7 @@ async function main(): Promise<void> {
         expectRelease(outputs, "backend", 2, refs.backend);
         expectRelease(outputs, "frontend", 1, images.frontend);
         expectReadyPods("backend", 2);
+        expectHealthy(healthCheckReport(outputs), { "todo-backend": 2, "todo-frontend": 1 }, 2, database.password);
         return refs;
       },
     );
