@@ -29,6 +29,11 @@ export interface TodoDatabaseArgs {
    * @default "postgres:17-bookworm"
    */
   postgresImage?: pulumi.Input<string>;
+  /**
+   * Password of the in-cluster Postgres (letters and digits, already validated).
+   * @default a generated one (RandomPassword), kept in the stack's state
+   */
+  postgresPassword?: pulumi.Input<string>;
 }
 
 export class TodoDatabase extends pulumi.ComponentResource {
@@ -84,13 +89,16 @@ function databaseLabels(component: string): Record<string, string> {
 function createInClusterPostgres(name: string, args: TodoDatabaseArgs, parent: pulumi.Resource) {
   const labels = databaseLabels("database");
   // Alphanumeric only, so the password needs no escaping inside the URL.
-  const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent });
+  const password =
+    args.postgresPassword === undefined
+      ? new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent }).result
+      : pulumi.secret(args.postgresPassword);
   const credentials = new k8s.core.v1.Secret(
     `${name}-postgres`,
     {
       metadata: { name: POSTGRES_NAME, namespace: args.namespace, labels },
       type: "Opaque",
-      stringData: { POSTGRES_USER: "todo", POSTGRES_DB: "todo", POSTGRES_PASSWORD: password.result },
+      stringData: { POSTGRES_USER: "todo", POSTGRES_DB: "todo", POSTGRES_PASSWORD: password },
     },
     { parent },
   );
@@ -164,7 +172,7 @@ function createInClusterPostgres(name: string, args: TodoDatabaseArgs, parent: p
     { parent },
   );
   const url = pulumi.secret(
-    pulumi.interpolate`postgresql://todo:${password.result}@${POSTGRES_NAME}.${args.namespace}.svc.cluster.local:5432/todo?sslmode=disable`,
+    pulumi.interpolate`postgresql://todo:${password}@${POSTGRES_NAME}.${args.namespace}.svc.cluster.local:5432/todo?sslmode=disable`,
   );
   return { url, ready: [credentials, service, statefulSet] };
 }

@@ -10,6 +10,11 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** Kubernetes storage quantity such as 1Gi or 500Mi. */
 const STORAGE_QUANTITY = /^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/;
+/** `[registry/]repository[:tag][@sha256:digest]`, lowercase repository path. */
+const IMAGE_REFERENCE =
+  /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+/** Alphanumeric: the password is put into postgresql://todo:<password>@… without escaping. */
+const POSTGRES_PASSWORD = /^[A-Za-z0-9]{16,128}$/;
 
 export const deployConfigSchema = z
   .object({
@@ -26,6 +31,15 @@ export const deployConfigSchema = z
     /** Secret. Unset: an in-cluster Postgres is deployed instead of Neon. */
     databaseUrl: z.string().min(1).optional(),
     postgresStorageSize: z.string().regex(STORAGE_QUANTITY, "must be a storage quantity such as 1Gi").default("1Gi"),
+    postgresImage: z
+      .string()
+      .regex(IMAGE_REFERENCE, "must be an image reference such as postgres:17-bookworm")
+      .default("postgres:17-bookworm"),
+    /** Secret. Unset: the in-cluster Postgres gets a generated password, kept in the stack's state. */
+    postgresPassword: z
+      .string()
+      .regex(POSTGRES_PASSWORD, "must be 16-128 letters and digits (it goes into the database URL unescaped)")
+      .optional(),
     /** When set, the frontend gets an Ingress for this host (Minikube ingress addon). */
     ingressHost: z.string().max(253).regex(DNS_SUBDOMAIN, "must be a DNS name such as todo.local").optional(),
     releaseTimeoutSeconds: z.number().int().min(60).max(3600).default(600),

@@ -58,6 +58,20 @@ export const CONFIG_KEYS: Record<string, ConfigKeyDoc> = {
     default: "1Gi",
     example: "1Gi",
   },
+  postgresImage: {
+    type: "string",
+    description:
+      "Image of the in-cluster Postgres (only without databaseUrl): the official image, or one that honours its POSTGRES_* variables and PGDATA.",
+    default: "postgres:17-bookworm",
+    example: "postgres:17-bookworm",
+  },
+  postgresPassword: {
+    type: "string",
+    secret: true,
+    description:
+      "Password of the in-cluster Postgres (only without databaseUrl), set with --secret: 16-128 letters and digits. Unset: a generated one, kept in the stack's state. Set it before the first deploy: Postgres keeps the password its data was created with.",
+    example: "Rj7Lw2Qx9Vb4Nt6Kp3Hs",
+  },
   ingressHost: {
     type: "string",
     description: "When set, the frontend gets an Ingress for this host (minikube addons enable ingress).",
@@ -180,7 +194,12 @@ const AIOPS_EXAMPLES: Record<string, string> = Object.fromEntries(
 );
 
 /** Keys whose values must never appear in messages or non-secret outputs. */
-export const SECRET_KEY_PATHS = new Set(["databaseUrl", "imageRegistryPassword", "aiops.llmApiKey"]);
+export const SECRET_KEY_PATHS = new Set([
+  "databaseUrl",
+  "postgresPassword",
+  "imageRegistryPassword",
+  "aiops.llmApiKey",
+]);
 
 /** The command that sets a key, e.g. `pulumi config set --secret databaseUrl '…'`. */
 export function fixCommand(keyPath: string, example?: string): string {

@@ -11,13 +11,15 @@ export function connectDatabase(args: {
   provider: k8s.Provider;
   namespace: pulumi.Output<string>;
 }): TodoDatabase {
-  const { databaseUrl, postgresStorageSize } = args.cfg.deploy;
+  const { databaseUrl, postgresStorageSize, postgresImage, postgresPassword } = args.cfg.deploy;
   return new TodoDatabase(
     "database",
     {
       namespace: args.namespace,
       databaseUrl: databaseUrl === undefined ? undefined : pulumi.secret(databaseUrl),
       storageSize: postgresStorageSize,
+      postgresImage,
+      postgresPassword: postgresPassword === undefined ? undefined : pulumi.secret(postgresPassword),
     },
     { provider: args.provider },
   );

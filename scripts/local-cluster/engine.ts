@@ -15,12 +15,13 @@
 // leaves to a laptop's `pulumi up`.
 //   npx tsx scripts/local-cluster/engine.ts      (after scripts/local-cluster/cluster.sh up)
 import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type EngineEvent, LocalWorkspace, type OpType, type Stack } from "@pulumi/pulumi/automation";
+import { type ConfigMap, type EngineEvent, LocalWorkspace, type OpType, type Stack } from "@pulumi/pulumi/automation";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 
 import { HISTORY_CONFIGMAP } from "../../aiops/history";
@@ -59,8 +60,10 @@ import {
 
 const NAMESPACE = "todo-engine";
 const DATABASE_NAMESPACE = "todo-engine-db";
+/** The second stack's: no databaseUrl, so the program deploys its own Postgres there. */
+const IN_CLUSTER_NAMESPACE = "todo-engine-pg";
 const TAG = `engine-${Date.now()}`;
-const { step, timings } = stepRunner("engine", [NAMESPACE, DATABASE_NAMESPACE]);
+const { step, timings } = stepRunner("engine", [NAMESPACE, DATABASE_NAMESPACE, IN_CLUSTER_NAMESPACE]);
 
 /**
  * What index.ts deploys, minus the health check: the two AppImages built from `checkout` by
@@ -111,6 +114,50 @@ async function up(
 }
 
 const POLICY_PACK = join(REPO, "policy");
+/** The in-cluster Postgres password of stack engine-pg (the random provider cannot be built here). */
+const IN_CLUSTER_PASSWORD = randomBytes(16).toString("hex");
+
+/**
+ * The first `pulumi up` of a user without a Neon account: no databaseUrl, so the program's own
+ * in-cluster Postgres (StatefulSet, PVC, credentials Secret) with the app on it; then destroy.
+ */
+async function inClusterDatabase(stack: Stack, checkout: string): Promise<void> {
+  await step(
+    `pulumi up: the program's in-cluster Postgres in ${IN_CLUSTER_NAMESPACE} (StatefulSet Ready, PVC Bound) and both releases on it`,
+    async () => {
+      const { outputs } = await up(stack, program(checkout));
+      if (outputs.databaseMode !== "in-cluster") throw new Error(`databaseMode is ${String(outputs.databaseMode)}`);
+      const claims = kubectl("-n", IN_CLUSTER_NAMESPACE, "get", "pvc", "-o", "jsonpath={.items[*].status.phase}");
+      if (claims !== "Bound") throw new Error(`the in-cluster Postgres' PVCs: ${claims || "none"}`);
+      const postgres = kubectl(
+        "-n",
+        IN_CLUSTER_NAMESPACE,
+        "get",
+        "statefulset",
+        "todo-postgres",
+        "-o",
+        "jsonpath={.status.readyReplicas}",
+      );
+      if (postgres !== "1") throw new Error(`statefulset todo-postgres: ${postgres || 0} ready`);
+      expectReadyPods("backend", 2, IN_CLUSTER_NAMESPACE);
+      expectReadyPods("frontend", 2, IN_CLUSTER_NAMESPACE);
+    },
+  );
+  await step(
+    "a todo through the NodePort, stored in the in-cluster Postgres; its password is not in the state",
+    async () => {
+      await createAndReadTodo(frontendUrl(IN_CLUSTER_NAMESPACE), `in-cluster todo ${TAG}`);
+      const exported = JSON.stringify(await stack.exportStack());
+      if (exported.includes(IN_CLUSTER_PASSWORD))
+        throw new Error("the in-cluster Postgres password is in plaintext in the state");
+    },
+  );
+  await step(`pulumi destroy: namespace ${IN_CLUSTER_NAMESPACE} is gone`, async () => {
+    await stack.destroy({ color: "never" });
+    const left = run("kubectl", ["get", "namespace", IN_CLUSTER_NAMESPACE, "--ignore-not-found", "-o", "name"]).trim();
+    if (left) throw new Error(`${left} still exists after destroy`);
+  });
+}
 
 /**
  * The report AiHealthCheck's Command turns into the `health` output after a deploy: its exact
@@ -347,10 +394,10 @@ function expectOutputContract(outputs: Partial<PlatformOutputs>): void {
   if (problems.length) throw new Error(`stack outputs break the contract:\n${problems.join("\n")}`);
 }
 
-function expectReadyPods(component: string, replicas: number): void {
+function expectReadyPods(component: string, replicas: number, namespace = NAMESPACE): void {
   const ready = kubectl(
     "-n",
-    NAMESPACE,
+    namespace,
     "get",
     "deployment",
     `todo-${component}`,
@@ -382,6 +429,7 @@ async function main(): Promise<void> {
       "namespace",
       NAMESPACE,
       DATABASE_NAMESPACE,
+      IN_CLUSTER_NAMESPACE,
       "--ignore-not-found",
       "--wait=true",
       "--timeout=180s",
@@ -406,9 +454,9 @@ async function main(): Promise<void> {
   symlinkSync(join(REPO, "charts"), join(workDir, "charts"));
   const state = join(workDir, ".state");
   mkdirSync(state);
-  const stack = await step("pulumi login --local, stack init, config", async () => {
+  const newStack = async (name: string, namespace: string, database: ConfigMap) => {
     const created = await LocalWorkspace.createOrSelectStack(
-      { projectName: "todo-platform", stackName: "engine", program: program(checkout) },
+      { projectName: "todo-platform", stackName: name, program: program(checkout) },
       {
         workDir,
         projectSettings: { name: "todo-platform", runtime: "nodejs", backend: { url: `file://${state}` } },
@@ -417,14 +465,17 @@ async function main(): Promise<void> {
     );
     await created.setAllConfig({
       kubeContext: { value: KUBE_CONTEXT },
-      namespace: { value: NAMESPACE },
+      namespace: { value: namespace },
       imageLoader: { value: "registry" },
       imageRegistry: { value: LOCAL_REGISTRY },
-      databaseUrl: { value: database.url, secret: true },
+      ...database,
     });
     await created.setConfig("aiops.analyzer", { value: "none" }, true);
     return created;
-  });
+  };
+  const stack = await step("pulumi login --local, stack init, config", () =>
+    newStack("engine", NAMESPACE, { databaseUrl: { value: database.url, secret: true } }),
+  );
 
   try {
     const images = await step(
@@ -614,7 +665,17 @@ async function main(): Promise<void> {
       const left = run("kubectl", ["get", "namespace", NAMESPACE, "--ignore-not-found", "-o", "name"]).trim();
       if (left) throw new Error(`${left} still exists after destroy`);
     });
+    await inClusterDatabase(
+      await step("stack engine-pg without databaseUrl: pulumi login --local, stack init, config", () =>
+        newStack("engine-pg", IN_CLUSTER_NAMESPACE, {
+          postgresImage: { value: POSTGRES_IMAGE },
+          postgresPassword: { value: IN_CLUSTER_PASSWORD, secret: true },
+        }),
+      ),
+      checkout,
+    );
   } finally {
+    await stack.workspace.removeStack("engine-pg", { force: true }).catch(() => {});
     await stack.workspace.removeStack("engine", { force: true }).catch(() => {});
     rmSync(workDir, { recursive: true, force: true });
     rmSync(checkout, { recursive: true, force: true });
@@ -623,6 +684,7 @@ async function main(): Promise<void> {
       "namespace",
       NAMESPACE,
       DATABASE_NAMESPACE,
+      IN_CLUSTER_NAMESPACE,
       "--ignore-not-found",
       "--wait=true",
       "--timeout=180s",

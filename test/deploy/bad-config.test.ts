@@ -58,6 +58,19 @@ const CASES: BadCase[] = [
   },
   { name: "empty databaseUrl", key: "databaseUrl", config: { databaseUrl: "" }, secretKeys: ["databaseUrl"] },
   {
+    name: "postgresPassword with a URL-breaking character",
+    key: "postgresPassword",
+    config: { postgresPassword: `${SECRET_CANARY}@x` },
+    secretKeys: ["postgresPassword"],
+    mentions: ["16-128 letters and digits", "pulumi config set --secret postgresPassword"],
+  },
+  {
+    name: "postgresImage not an image reference",
+    key: "postgresImage",
+    config: { postgresImage: "Postgres 17" },
+    mentions: ["image reference such as postgres:17-bookworm"],
+  },
+  {
     name: "frontendReplicas 1 without the override",
     key: "frontendReplicas",
     config: { frontendReplicas: "1" },

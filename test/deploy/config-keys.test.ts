@@ -218,6 +218,7 @@ describe("Pulumi.yaml's defaults as the program receives them", () => {
       backendReplicas: 2,
       allowSingleFrontendReplica: false,
       postgresStorageSize: "1Gi",
+      postgresImage: "postgres:17-bookworm",
       releaseTimeoutSeconds: 600,
       releaseMaxHistory: 10,
     });

@@ -207,6 +207,37 @@ describe("the program with the dev stack's config (in-cluster database)", () => 
   });
 });
 
+describe("the program with an in-cluster Postgres whose password and image come from config", () => {
+  const PASSWORD = "CanaryPgPassword4242";
+  let run: ProgramRun;
+
+  beforeAll(() => {
+    run = runProgram(stackConfig("dev", { postgresPassword: PASSWORD, postgresImage: "registry.example.com/pg:17" }), {
+      stack: "dev",
+      secretKeys: ["postgresPassword"],
+    });
+  });
+
+  it("generates no password, and the credentials and the URL carry the configured one, as secrets only", () => {
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(ofType(run, RANDOM_PASSWORD)).toEqual([]);
+    const credentials = find(run, SECRET, "database-postgres").wire as { stringData: unknown };
+    expect(secretValue(credentials.stringData)).toMatchObject({ POSTGRES_PASSWORD: PASSWORD });
+    const url = find(run, SECRET, "database-url").wire as { stringData: unknown };
+    expect(secretValue(url.stringData)).toEqual({
+      DATABASE_URL: `postgresql://todo:${PASSWORD}@todo-postgres.todo-dev.svc.cluster.local:5432/todo?sslmode=disable`,
+    });
+    expect(plainText(run)).not.toContain(PASSWORD);
+  });
+
+  it("runs the configured Postgres image", () => {
+    const spec = find(run, STATEFUL_SET, "database-postgres").inputs.spec as {
+      template: { spec: { containers: { image: string }[] } };
+    };
+    expect(spec.template.spec.containers.map((c) => c.image)).toEqual(["registry.example.com/pg:17"]);
+  });
+});
+
 describe("the program with a Neon databaseUrl and kagent installed", () => {
   let run: ProgramRun;
 
