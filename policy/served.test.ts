@@ -2,7 +2,10 @@
 // ts-node (type-checked, cwd policy/, so @pulumi/policy must resolve from there), the pack prints
 // its gRPC port, and the engine's Analyzer calls reach the policies. Only the CLI is missing: the
 // test plays the engine with the generated Analyzer client.
+// The same pack started by the launcher the CLI built here uses when no Node.js language host is
+// installed (scripts/local-cluster/plugins/), which the real-engine e2e relies on.
 import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 import { atomicReleases, pinnedImages, policies } from "./policies";
@@ -41,34 +44,48 @@ function analyzeRequest(type: string, name: string, props: Record<string, unknow
   return request;
 }
 
-describe("the pack served by run-policy-pack (as `pulumi preview --policy-pack policy` starts it)", () => {
-  let pack: ChildProcess;
+interface ServedPack {
+  process: ChildProcess;
+  // biome-ignore lint/suspicious/noExplicitAny: generated client
+  client: any;
+}
+
+/** Starts the pack with `command args` in policy/ (as the CLI does) and connects to the port it prints. */
+async function servePack(command: string, args: string[]): Promise<ServedPack> {
+  const pack = spawn(command, args, { cwd: POLICY_DIR });
   let stderr = "";
+  pack.stderr?.on("data", (chunk) => {
+    stderr += String(chunk);
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    let stdout = "";
+    pack.stdout?.on("data", (chunk) => {
+      stdout += String(chunk);
+      const match = /^(\d+)\s*$/m.exec(stdout);
+      if (match?.[1]) resolve(match[1]);
+    });
+    pack.on("exit", (code) => reject(new Error(`policy pack exited with ${code} before serving:\n${stderr}`)));
+  });
+  return { process: pack, client: new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) };
+}
+
+function stopPack(served: ServedPack | undefined): void {
+  served?.client?.close();
+  served?.process.kill();
+}
+
+describe("the pack served by run-policy-pack (as `pulumi preview --policy-pack policy` starts it)", () => {
+  let served: ServedPack | undefined;
   // biome-ignore lint/suspicious/noExplicitAny: generated client
   let client: any;
 
   beforeAll(async () => {
     // argv: <engine address> <program>; the engine address is only read by the CLI-side plumbing.
-    pack = spawn(process.execPath, [RUN_POLICY_PACK, "127.0.0.1:0", "."], { cwd: POLICY_DIR });
-    pack.stderr?.on("data", (chunk) => {
-      stderr += String(chunk);
-    });
-    const port = await new Promise<string>((resolve, reject) => {
-      let stdout = "";
-      pack.stdout?.on("data", (chunk) => {
-        stdout += String(chunk);
-        const match = /^(\d+)\s*$/m.exec(stdout);
-        if (match?.[1]) resolve(match[1]);
-      });
-      pack.on("exit", (code) => reject(new Error(`policy pack exited with ${code} before serving:\n${stderr}`)));
-    });
-    client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    served = await servePack(process.execPath, [RUN_POLICY_PACK, "127.0.0.1:0", "."]);
+    client = served.client;
   }, 120_000);
 
-  afterAll(() => {
-    client?.close();
-    pack?.kill();
-  });
+  afterAll(() => stopPack(served));
 
   it("reports the pack name and every policy, all mandatory", async () => {
     const info = await call<{
@@ -114,5 +131,26 @@ describe("the pack served by run-policy-pack (as `pulumi preview --policy-pack p
     expect(
       response.getDiagnosticsList().every((d) => d.getEnforcementlevel() === analyzerPb.EnforcementLevel.MANDATORY),
     ).toBe(true);
+  });
+});
+
+describe("the pack started by scripts/local-cluster/plugins/pulumi-analyzer-policy-nodejs (the CLI's fallback without a Node.js language host)", () => {
+  let served: ServedPack | undefined;
+
+  beforeAll(async () => {
+    const launcher = join(POLICY_DIR, "..", "scripts", "local-cluster", "plugins", "pulumi-analyzer-policy-nodejs");
+    served = await servePack(launcher, ["127.0.0.1:0", "."]);
+  }, 120_000);
+
+  afterAll(() => stopPack(served));
+
+  it("serves this pack: its name and every policy", async () => {
+    const info = await call<{ getName(): string; getPoliciesList(): { getName(): string }[] }>(
+      served?.client,
+      "getAnalyzerInfo",
+      new Empty(),
+    );
+    expect(info.getName()).toBe("todo-platform-constitution");
+    expect(info.getPoliciesList().map((p) => p.getName())).toEqual(policies.map((p) => p.name));
   });
 });
