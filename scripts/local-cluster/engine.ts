@@ -21,7 +21,14 @@ import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type ConfigMap, type EngineEvent, LocalWorkspace, type OpType, type Stack } from "@pulumi/pulumi/automation";
+import {
+  type ConfigMap,
+  type EngineEvent,
+  LocalWorkspace,
+  type OpType,
+  type OutputMap,
+  type Stack,
+} from "@pulumi/pulumi/automation";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 
 import { HISTORY_CONFIGMAP } from "../../aiops/history";
@@ -108,7 +115,7 @@ async function up(
   });
   if (result.summary.result !== "succeeded") throw new Error(`pulumi up: ${result.summary.result}\n${result.stdout}`);
   return {
-    outputs: Object.fromEntries(Object.entries(result.outputs).map(([key, output]) => [key, output.value])),
+    outputs: outputValues(result.outputs),
     changes: changesOf(events),
   };
 }
@@ -152,12 +159,34 @@ async function inClusterDatabase(stack: Stack, checkout: string): Promise<void> 
         throw new Error("the in-cluster Postgres password is in plaintext in the state");
     },
   );
-  await step(`pulumi destroy: namespace ${IN_CLUSTER_NAMESPACE} is gone`, async () => {
+  await destroyStep(stack, IN_CLUSTER_NAMESPACE);
+}
+
+/** `pulumi destroy`, then the stack's namespace must be gone. */
+function destroyStep(stack: Stack, namespace: string): Promise<void> {
+  return step(`pulumi destroy: namespace ${namespace} is gone`, async () => {
     await stack.destroy({ color: "never" });
-    const left = run("kubectl", ["get", "namespace", IN_CLUSTER_NAMESPACE, "--ignore-not-found", "-o", "name"]).trim();
+    const left = run("kubectl", ["get", "namespace", namespace, "--ignore-not-found", "-o", "name"]).trim();
     if (left) throw new Error(`${left} still exists after destroy`);
   });
 }
+
+/** Stack outputs as plain values, as `pulumi stack output --json` prints them. */
+const outputValues = (outputs: OutputMap): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
+
+/** Deletes every namespace this run makes: what an interrupted run left, and this run's at the end. */
+const deleteNamespaces = () =>
+  kubectl(
+    "delete",
+    "namespace",
+    NAMESPACE,
+    DATABASE_NAMESPACE,
+    IN_CLUSTER_NAMESPACE,
+    "--ignore-not-found",
+    "--wait=true",
+    "--timeout=180s",
+  );
 
 /**
  * The report AiHealthCheck's Command turns into the `health` output after a deploy: its exact
@@ -423,18 +452,7 @@ async function main(): Promise<void> {
   // pulumi-analyzer-policy-nodejs: how this CLI, without a Node.js language host, starts the pack.
   process.env.PATH = [bin, dirname(resolveHelm()), join(__dirname, "plugins"), process.env.PATH].join(delimiter);
   process.env.KUBECONFIG = KUBECONFIG;
-  await step("remove what an interrupted run left", () =>
-    kubectl(
-      "delete",
-      "namespace",
-      NAMESPACE,
-      DATABASE_NAMESPACE,
-      IN_CLUSTER_NAMESPACE,
-      "--ignore-not-found",
-      "--wait=true",
-      "--timeout=180s",
-    ),
-  );
+  await step("remove what an interrupted run left", deleteNamespaces);
   // `pulumi up` builds the app images from a copy of the checkout, so that the one-file update
   // below edits a file there and the repo stays as it is.
   const checkout = copyCheckout();
@@ -492,14 +510,14 @@ async function main(): Promise<void> {
       },
     );
     await step("pulumi stack output --json: the output contract of outputs.ts (health aside)", async () => {
-      const outputs = Object.fromEntries(Object.entries(await stack.outputs()).map(([k, o]) => [k, o.value]));
+      const outputs = outputValues(await stack.outputs());
       expectOutputContract(outputs as Partial<PlatformOutputs>);
     });
     const appUrl = frontendUrl(NAMESPACE);
     await step(
       "the health check's analysis of this deploy: healthy, both releases at revision 1, kept in the history",
       async () => {
-        const outputs = Object.fromEntries(Object.entries(await stack.outputs()).map(([k, o]) => [k, o.value]));
+        const outputs = outputValues(await stack.outputs());
         expectHealthy(healthCheckReport(outputs), { "todo-backend": 1, "todo-frontend": 1 }, 1, database.password);
       },
     );
@@ -660,11 +678,7 @@ async function main(): Promise<void> {
         await stack.removeConfig("backendReplicas");
       },
     );
-    await step(`pulumi destroy: namespace ${NAMESPACE} is gone`, async () => {
-      await stack.destroy({ color: "never" });
-      const left = run("kubectl", ["get", "namespace", NAMESPACE, "--ignore-not-found", "-o", "name"]).trim();
-      if (left) throw new Error(`${left} still exists after destroy`);
-    });
+    await destroyStep(stack, NAMESPACE);
     await inClusterDatabase(
       await step("stack engine-pg without databaseUrl: pulumi login --local, stack init, config", () =>
         newStack("engine-pg", IN_CLUSTER_NAMESPACE, {
@@ -679,16 +693,7 @@ async function main(): Promise<void> {
     await stack.workspace.removeStack("engine", { force: true }).catch(() => {});
     rmSync(workDir, { recursive: true, force: true });
     rmSync(checkout, { recursive: true, force: true });
-    kubectl(
-      "delete",
-      "namespace",
-      NAMESPACE,
-      DATABASE_NAMESPACE,
-      IN_CLUSTER_NAMESPACE,
-      "--ignore-not-found",
-      "--wait=true",
-      "--timeout=180s",
-    );
+    deleteNamespaces();
   }
   process.stderr.write(`[engine] the real engine deploys the program's releases:\n  ${timings.join("\n  ")}\n`);
 }
