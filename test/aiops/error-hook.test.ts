@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { DiagnoseOptions } from "../../aiops/diagnose";
 import { createDeployErrorHook, createErrorHandler, ERROR_HOOK_NAME } from "../../aiops/error-hook";
 import { aiopsConfigSchema } from "../../config/aiops";
@@ -102,6 +102,8 @@ describe("deploy error hook", () => {
 });
 
 describe("error hook attached to Helm releases (Pulumi mocks)", () => {
+  const registeredHooks: string[] = [];
+
   beforeAll(() => {
     pulumi.runtime.setMocks(
       { newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }), call: (a) => a.inputs },
@@ -109,6 +111,15 @@ describe("error hook attached to Helm releases (Pulumi mocks)", () => {
       "dev",
       false,
     );
+    // Pulumi's MockMonitor has no hook registry, so a new ErrorHook's registration (asynchronous)
+    // rejected, unhandled, whenever it settled before the run ended. Accept it as the engine does.
+    const monitor = pulumi.runtime.getMonitor() as unknown as {
+      registerErrorHook: (req: { getName(): string }, callback: (err: null, res: unknown) => void) => void;
+    };
+    monitor.registerErrorHook = (req, callback) => {
+      registeredHooks.push(req.getName());
+      callback(null, {});
+    };
   });
 
   it("is a named pulumi.ErrorHook that both releases carry in hooks.onError", async () => {
@@ -128,5 +139,6 @@ describe("error hook attached to Helm releases (Pulumi mocks)", () => {
     new Release("backend");
     new Release("frontend");
     expect(seen.map((s) => s.opts.hooks?.onError?.[0]?.name)).toEqual([ERROR_HOOK_NAME, ERROR_HOOK_NAME]);
+    await vi.waitFor(() => expect(registeredHooks).toEqual([ERROR_HOOK_NAME]));
   });
 });
