@@ -28,7 +28,6 @@ const FULL_ITERATIONS = Number(process.env.BENCH_FULL_ITERATIONS ?? 2);
 const SDKS = [
   "@pulumi/pulumi",
   "@pulumi/kubernetes",
-  "@pulumi/docker",
   "@pulumi/docker-build",
   "@pulumi/command",
   "@pulumi/random",

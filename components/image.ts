@@ -6,9 +6,8 @@
 // that uses it shows a diff, and nothing is rebuilt or reloaded. buildOnPreview defaults to false:
 // a preview must stay fast and side-effect free (docker-build still validates the Dockerfile
 // syntax on preview), and the build happens once, during `pulumi up`.
-import { isAbsolute, join } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import * as command from "@pulumi/command";
-import * as docker from "@pulumi/docker";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -19,11 +18,44 @@ import {
   type DeliveryPlan,
   type ImageProbes,
   loadCommandFor,
+  minikubeVersionWarning,
   planDelivery,
   pullPolicyFor,
   registryRepository,
 } from "../lib/image-context/delivery-plan";
+import type { MinikubeBuildRequest } from "../lib/image-context/minikube-docker-build";
 import { systemProbes } from "../lib/image-context/system-probes";
+
+/** Where node resolves ts-node and the build script from: the project root. */
+const PROJECT_ROOT = resolve(__dirname, "..");
+
+/**
+ * The Command interpreter that builds into Minikube's daemon. The script path is relative to the
+ * Command's dir, so the inputs (and the preview) do not depend on where the checkout lives.
+ */
+export const MINIKUBE_BUILD_INTERPRETER = [
+  "node",
+  "-r",
+  "ts-node/register/transpile-only",
+  "lib/image-context/minikube-docker-build.ts",
+];
+
+/** The build request the Command passes, with paths relative to the project root. Pure. */
+export function minikubeBuildRequest(
+  args: AppImageArgs,
+  profile: string,
+  tag: string,
+  root = PROJECT_ROOT,
+): MinikubeBuildRequest {
+  const context = relative(root, args.context) || ".";
+  return {
+    profile,
+    tag,
+    context,
+    dockerfile: join(context, args.dockerfile),
+    ...(args.buildArgs && Object.keys(args.buildArgs).length > 0 ? { buildArgs: args.buildArgs } : {}),
+  };
+}
 
 export interface AppImageArgs {
   /** Image repository name without tag, e.g. "todo-backend". */
@@ -37,7 +69,8 @@ export interface AppImageArgs {
   /** How the image reaches the cluster: the validated config slice (config/images.ts). */
   loader: ImagesConfig;
   /**
-   * Build during `pulumi preview` too.
+   * Build during `pulumi preview` too. Host builds only (docker-build); the build into Minikube's
+   * own daemon is a command, and commands never run on preview.
    * @default false
    */
   buildOnPreview?: boolean;
@@ -84,9 +117,10 @@ export const mockEnvironmentProbes: ImageProbes = {
   minikubeProfiles: () => ({
     ok: true,
     stdout: JSON.stringify({
-      valid: [{ Name: "minikube", Status: "Running", Config: { KubernetesConfig: { ContainerRuntime: "docker" } } }],
+      valid: [{ Name: "minikube", Status: "OK", Config: { KubernetesConfig: { ContainerRuntime: "docker" } } }],
     }),
   }),
+  minikubeVersion: () => ({ ok: true, stdout: '{"commit":"mock","minikubeVersion":"v1.38.1"}\n' }),
   minikubeDockerEnv: (profile) => ({
     ok: true,
     stdout: `DOCKER_TLS_VERIFY=1\nDOCKER_HOST=tcp://192.168.49.2:2376\nDOCKER_CERT_PATH=/root/.minikube/certs\nMINIKUBE_ACTIVE_DOCKERD=${profile}\n`,
@@ -133,36 +167,34 @@ function deliver(
 ): Delivered {
   switch (plan.kind) {
     case "minikube-docker-env": {
-      // docker-build has no TLS settings (pulumi-docker-build#54); @pulumi/docker's provider does.
-      const provider = new docker.Provider(
-        `${name}-minikube-docker`,
-        { host: plan.dockerEnv.host, certPath: plan.dockerEnv.certPath },
-        { parent },
-      );
-      const image = new docker.Image(
+      // The daemon address is asked for when the build runs, never kept in state: it changes on
+      // every `minikube start` with the Docker driver on macOS and Windows (minikube#6824).
+      const build = new command.local.Command(
         name,
         {
-          imageName: tag,
-          build: {
-            context: args.context,
-            dockerfile: join(args.context, args.dockerfile),
-            args: args.buildArgs,
-            builderVersion: "BuilderBuildKit",
-          },
-          buildOnPreview: args.buildOnPreview ?? false,
-          skipPush: true,
+          interpreter: MINIKUBE_BUILD_INTERPRETER,
+          create: JSON.stringify(minikubeBuildRequest(args, plan.profile, tag)),
+          dir: PROJECT_ROOT,
+          // A re-created Minikube has a new Docker engine without our images: build into it again
+          // even though the tag is unchanged. A restart keeps the engine, so nothing re-runs.
+          triggers: cluster ? [tag, cluster] : [tag],
+          logging: "stderr",
+          addPreviousOutputInEnv: false,
         },
-        // A re-created Minikube has a new Docker engine without our images: build into it again
-        // even though the tag is unchanged.
-        { parent, provider, replacementTrigger: cluster },
+        { parent },
       );
       // urn is known in preview, so the chart shows the exact new tag; the dependency makes the
       // release wait for the build.
-      return { imageRef: image.urn.apply(() => tag) };
+      return { imageRef: build.urn.apply(() => tag) };
     }
     case "minikube-image-load":
     case "kind-load": {
-      const image = new dockerBuild.Image(name, hostBuildArgs(args, [tag], false), { parent });
+      // Rebuilt for a re-created cluster too: the host copy may have been pruned since the last
+      // build, and `minikube image load --daemon` must find it there.
+      const image = new dockerBuild.Image(name, hostBuildArgs(args, [tag], false), {
+        parent,
+        replacementTrigger: cluster,
+      });
       const load = new command.local.Command(
         `${name}-load`,
         {
@@ -214,6 +246,10 @@ export class AppImage extends pulumi.ComponentResource {
     const probes = args.probes ?? (runningUnderMocks() ? mockEnvironmentProbes : systemProbes);
     // Pre-flight first: a stopped Minikube or a missing Dockerfile fails here, before any build.
     const plan = planDelivery(args.loader, join(args.context, args.dockerfile), probes);
+    if (plan.kind === "minikube-docker-env" || plan.kind === "minikube-image-load") {
+      const warning = minikubeVersionWarning(probes);
+      if (warning) pulumi.log.warn(warning, this);
+    }
     const hash = hashBuildContext({ context: args.context, dockerfile: args.dockerfile, buildArgs: args.buildArgs });
     const tag = contentTag(args.imageName, hash.digest);
     const hashHex = tag.slice(args.imageName.length + 1);

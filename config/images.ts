@@ -7,7 +7,10 @@ export type ImageLoaderName = (typeof IMAGE_LOADERS)[number];
 
 // Names minikube and kind accept for a profile / cluster (they become container and context names).
 const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-// `<host>[:port][/path…]`, no scheme, no tag: the prefix the image name is appended to.
+// `<host>[:port][/path…]`, no scheme, no tag: the prefix the image name is appended to. It must be
+// reachable from the buildx builder that pushes and from the nodes that pull: `localhost:5000`
+// parses, but the `docker-container` builder docker-build creates has its own localhost
+// (docker/buildx#94), so it is no example here (docs/images.md, "Registry").
 const REGISTRY_PREFIX = /^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::\d{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
 export const imagesConfigSchema = z
@@ -25,7 +28,7 @@ export const imagesConfigSchema = z
       .string()
       .regex(
         REGISTRY_PREFIX,
-        "must be a lowercase registry prefix without scheme or tag, e.g. registry.example.com/team or localhost:5000",
+        "must be a lowercase registry prefix without scheme or tag, e.g. registry.example.com/team or ghcr.io/acme",
       )
       .optional(),
     imageRegistryUsername: z.string().min(1).optional(),

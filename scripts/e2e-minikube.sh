@@ -2,7 +2,10 @@
 # End-to-end check of the whole platform on a real Minikube: the same script runs in
 # .github/workflows/e2e-minikube.yml and on a laptop (see docs/runbook.md).
 #
-#   1. start Minikube (unless the profile already runs), `pulumi login --local`, init a stack
+#   1. `npm ci`; Minikube: start the profile when it does not exist, use it when it runs (status
+#      OK, Running or HAppy), refuse any other status with minikube's fix (Stopped: minikube start,
+#      Paused: minikube unpause, Degraded: a control-plane node is down…); `pulumi login --local`,
+#      init a stack
 #   2. config: Neon URL from NEON_DATABASE_URL when set (else the embedded in-cluster database),
 #      aiops.analyzer none unless LLM_API_KEY is set
 #   3. `pulumi up --yes`, then create and read a todo through the frontend at appUrl
@@ -22,7 +25,7 @@
 #   E2E_BACKEND_FILE (app/backend/src/config.ts)   E2E_KEEP=1 skips the final destroy.
 set -euo pipefail
 
-cd "$(dirname "$0")/.."
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 PROFILE="${MINIKUBE_PROFILE:-minikube}"
 STACK="${E2E_STACK:-e2e}"
@@ -78,12 +81,34 @@ stack_output() {
   pulumi stack output --stack "$STACK" --json 2>/dev/null | json_get "$1"
 }
 
+# The profile's state by the program's own pre-flight rules (scripts/minikube-profile-status.ts on
+# lib/image-context/minikube.ts, so this script and `pulumi up` agree): returns 0 when it runs
+# (`minikube profile list -o json` says OK since v1.35, Running before, HAppy for a healthy HA
+# cluster) and 3 when it does not exist; any other status (Stopped, Paused, Degraded…) or a failed
+# `profile list` ends the run with the fix. Needs node_modules (`npm ci`).
+minikube_profile_ready() {
+  local verdict rc=0
+  verdict="$(node -r ts-node/register/transpile-only scripts/minikube-profile-status.ts "$PROFILE")" || rc=$?
+  case "$rc" in
+    0)
+      log "minikube profile '$PROFILE' is running (status $verdict)"
+      return 0
+      ;;
+    3) return 3 ;;
+    1) fail "$verdict; then run this script again" ;;
+    *) fail "cannot tell whether minikube profile '$PROFILE' runs: $verdict" ;;
+  esac
+}
+
 start_minikube() {
-  if minikube status --profile "$PROFILE" >/dev/null 2>&1; then
-    log "minikube profile '$PROFILE' is already running"
-  else
+  local rc=0
+  minikube_profile_ready || rc=$?
+  if [ "$rc" -eq 3 ]; then
     log "starting minikube profile '$PROFILE'"
     minikube start --profile "$PROFILE" --driver=docker --wait=all
+    rc=0
+    minikube_profile_ready || rc=$?
+    [ "$rc" -eq 0 ] || fail "minikube start did not create profile '$PROFILE'"
   fi
   kubectl config use-context "$PROFILE" >/dev/null
   kubectl get nodes
@@ -230,11 +255,11 @@ check_namespace_empty() {
 
 main() {
   require minikube docker kubectl helm pulumi node npm curl
-  start_minikube
 
   log "npm ci"
   npm ci --no-audit --no-fund
 
+  start_minikube
   configure_stack
 
   log "pulumi up (first deploy)"
@@ -265,4 +290,7 @@ main() {
   log "E2E PASSED"
 }
 
-main "$@"
+# Sourced (test/delivery/scripts.test.ts calls its functions), it only defines them.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  main "$@"
+fi

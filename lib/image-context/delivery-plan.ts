@@ -2,8 +2,15 @@
 // environment probes (minikube, kind, the host Docker daemon). Pure over the probes, so every
 // failure message and every plan is tested with fakes.
 import type { ImagesConfig } from "../../config/images";
+import { LAPTOP_VERSIONS, versionWarning } from "../laptop-versions";
 import { shellQuote } from "../shell";
-import { type DockerEnv, findMinikubeProfile, parseDockerEnv } from "./minikube";
+import {
+  type DockerEnv,
+  findMinikubeProfile,
+  parseDockerEnv,
+  parseMinikubeVersion,
+  profileStatusProblem,
+} from "./minikube";
 
 /** The result of running one external command. */
 export type ProbeOutcome =
@@ -15,6 +22,8 @@ export type ProbeOutcome =
 export interface ImageProbes {
   /** `minikube profile list -o json` */
   minikubeProfiles(): ProbeOutcome;
+  /** `minikube version -o json` */
+  minikubeVersion(): ProbeOutcome;
   /** `minikube docker-env --shell none -p <profile>` */
   minikubeDockerEnv(profile: string): ProbeOutcome;
   /** `kind get clusters` */
@@ -31,8 +40,11 @@ export interface ImageProbes {
 export type DeliveryPlan =
   /** Build straight into Minikube's Docker daemon (runtime docker): nothing to load afterwards. */
   | { kind: "minikube-docker-env"; profile: string; dockerEnv: DockerEnv }
-  /** Build on the host daemon, then `minikube image load` (runtime containerd / cri-o). */
-  | { kind: "minikube-image-load"; profile: string; containerRuntime: string }
+  /**
+   * Build on the host daemon, then `minikube image load`: runtime containerd / cri-o, and
+   * multi-node docker profiles (`minikube docker-env` refuses those; `image load` fills every node).
+   */
+  | { kind: "minikube-image-load"; profile: string; containerRuntime: string; nodes: number }
   /** Build on the host daemon, then `kind load docker-image`. */
   | { kind: "kind-load"; cluster: string }
   /** Build on the host, push to the registry; the chart references the pushed digest. */
@@ -75,16 +87,16 @@ function planMinikube(profile: string, probes: ImageProbes, problems: string[]):
     );
     return undefined;
   }
-  if (found.status !== "Running") {
-    problems.push(
-      `minikube profile "${profile}" is not running (status ${found.status}): run \`minikube start -p ${profile}\``,
-    );
+  const statusProblem = profileStatusProblem(profile, found.status);
+  if (statusProblem) {
+    problems.push(statusProblem);
     return undefined;
   }
-  if (found.containerRuntime !== "docker") {
+  // docker-env exits with MK_ENV_MULTI_CONFLICT on more than one node (cmd/minikube/cmd/docker-env.go).
+  if (found.containerRuntime !== "docker" || found.nodes > 1) {
     const hostProblem = hostDockerProblem(probes);
     if (hostProblem) problems.push(`${hostProblem} (images are built on the host, then \`minikube image load\`ed)`);
-    return { kind: "minikube-image-load", profile, containerRuntime: found.containerRuntime };
+    return { kind: "minikube-image-load", profile, containerRuntime: found.containerRuntime, nodes: found.nodes };
   }
   const env = probes.minikubeDockerEnv(profile);
   if (!env.ok) {
@@ -94,6 +106,17 @@ function planMinikube(profile: string, probes: ImageProbes, problems: string[]):
     return undefined;
   }
   return { kind: "minikube-docker-env", profile, dockerEnv: parseDockerEnv(env.stdout) };
+}
+
+/**
+ * A warning when the installed minikube is outside the releases the status and docker-env parsing
+ * was checked against (lib/laptop-versions.ts); undefined when it is inside or cannot be asked.
+ */
+export function minikubeVersionWarning(probes: ImageProbes): string | undefined {
+  const answer = probes.minikubeVersion();
+  if (!answer.ok) return undefined;
+  const version = parseMinikubeVersion(answer.stdout);
+  return version ? versionWarning("minikube", version, LAPTOP_VERSIONS.minikube) : undefined;
 }
 
 function planKind(cluster: string, probes: ImageProbes, problems: string[]): DeliveryPlan | undefined {
@@ -216,7 +239,9 @@ export { shellQuote };
 export function loadCommandFor(plan: DeliveryPlan, tag: string): string | undefined {
   switch (plan.kind) {
     case "minikube-image-load":
-      return `minikube image load ${shellQuote(tag)} -p ${shellQuote(plan.profile)}`;
+      // --daemon alone: from the host daemon only. Without a source flag minikube also tries the
+      // remote registry (cmd/minikube/cmd/image.go), and a pruned host image became a failed pull.
+      return `minikube image load --daemon ${shellQuote(tag)} -p ${shellQuote(plan.profile)}`;
     case "kind-load":
       return `kind load docker-image ${shellQuote(tag)} --name ${shellQuote(plan.cluster)}`;
     default:

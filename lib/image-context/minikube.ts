@@ -43,10 +43,12 @@ export function parseDockerEnv(output: string): DockerEnv {
 
 export interface MinikubeProfile {
   name: string;
-  /** Running, Stopped, Paused, Degraded… as minikube reports it. */
+  /** OK, Running, HAppy, Stopped, Paused, Degraded… as minikube reports it. */
   status: string;
   /** docker, containerd or crio. */
   containerRuntime: string;
+  /** Nodes in the profile's config: `minikube docker-env` refuses a profile with more than one. */
+  nodes: number;
 }
 
 /** Finds one profile in `minikube profile list -o json`; undefined when it does not exist. */
@@ -62,15 +64,67 @@ export function findMinikubeProfile(output: string, profile: string): MinikubePr
     const item = candidate as {
       Name?: string;
       Status?: string;
-      Config?: { KubernetesConfig?: { ContainerRuntime?: string } };
+      Config?: { KubernetesConfig?: { ContainerRuntime?: string }; Nodes?: unknown[] | null };
     };
     if (item.Name !== profile) continue;
     return {
       name: profile,
-      status: item.Status ?? "Unknown",
+      // An invalid profile (a broken config) has no status at all.
+      status: item.Status || "Unknown",
       // minikube's default runtime is docker; older configs leave the field empty.
       containerRuntime: item.Config?.KubernetesConfig?.ContainerRuntime || "docker",
+      nodes: Array.isArray(item.Config?.Nodes) ? Math.max(1, item.Config.Nodes.length) : 1,
     };
   }
   return undefined;
+}
+
+/**
+ * The statuses of a profile whose cluster answers. Since v1.35.0 (kubernetes/minikube#18998)
+ * `profile list` derives the status from cluster.GetState, whose codeNames
+ * (pkg/minikube/cluster/status.go) call a running cluster "OK" and a healthy HA cluster "HAppy";
+ * releases before that printed "Running", which statusCode() still maps to OK.
+ */
+export const RUNNING_STATUSES: readonly string[] = ["OK", "Running", "HAppy"];
+
+/**
+ * Why a profile with this status cannot take a deploy, and what fixes it; undefined when it can.
+ * The names are minikube's codeNames (v1.38.1 pkg/minikube/cluster/status.go), plus the legacy
+ * "Misconfigured" and the "Unknown" an unreadable or invalid profile gets.
+ */
+export function profileStatusProblem(profile: string, status: string): string | undefined {
+  if (RUNNING_STATUSES.includes(status)) return undefined;
+  const p = `-p ${profile}`;
+  const prefix = `minikube profile "${profile}" is not running (status ${status})`;
+  switch (status) {
+    case "Stopped":
+    case "NotFound":
+      return `${prefix}: run \`minikube start ${p}\``;
+    case "Paused":
+      return `${prefix}: its containers are paused; run \`minikube unpause ${p}\``;
+    case "Starting":
+    case "Stopping":
+    case "Pausing":
+    case "Unpausing":
+    case "Deleting":
+      return `${prefix}: another minikube command is still at work on it; wait until \`minikube status ${p}\` settles, then run \`pulumi up\` again`;
+    case "Degraded":
+      return `${prefix}: an HA control plane with only two healthy control-plane nodes; \`minikube status ${p}\` names the stopped one, start it with \`minikube node start <node> ${p}\``;
+    case "InsufficientStorage":
+      return `${prefix}: /var in the node is almost out of disk space; free it with \`minikube ssh ${p} -- docker system prune -a\` (docker runtime) or \`minikube delete ${p}\` and start again`;
+    case "Misconfigured":
+      return `${prefix}: the kubeconfig entry points elsewhere; run \`minikube update-context ${p}\``;
+    default:
+      return `${prefix}: \`minikube status ${p}\` says which component failed; \`minikube start ${p}\` restarts it, and \`minikube logs ${p}\` tells why`;
+  }
+}
+
+/** The version in `minikube version -o json` ({"commit":…,"minikubeVersion":"v1.38.1"}, cmd/minikube/cmd/version.go). */
+export function parseMinikubeVersion(output: string): string | undefined {
+  try {
+    const doc = JSON.parse(output) as { minikubeVersion?: unknown };
+    return typeof doc.minikubeVersion === "string" ? doc.minikubeVersion : undefined;
+  } catch {
+    return undefined;
+  }
 }

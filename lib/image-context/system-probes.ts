@@ -23,6 +23,7 @@ function runProbe(command: string, args: string[], timeoutMs = 20_000, env?: Nod
 
 export const systemProbes: ImageProbes = {
   minikubeProfiles: () => runProbe("minikube", ["profile", "list", "-o", "json"]),
+  minikubeVersion: () => runProbe("minikube", ["version", "-o", "json"]),
   minikubeDockerEnv: (profile) => runProbe("minikube", ["docker-env", "--shell", "none", "-p", profile]),
   kindClusters: () => runProbe("kind", ["get", "clusters"]),
   hostDocker: () => runProbe("docker", ["info", "--format", "{{.ServerVersion}}"]),

@@ -3,7 +3,7 @@
 // Environment probes are fakes (a fake minikube/kind/docker), injected through `probes`.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative, resolve } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -55,12 +55,16 @@ function output<T>(value: pulumi.Output<T>): Promise<T> {
 
 const profiles = (runtime: string) =>
   JSON.stringify({
-    valid: [{ Name: "dev", Status: "Running", Config: { KubernetesConfig: { ContainerRuntime: runtime } } }],
+    valid: [{ Name: "dev", Status: "OK", Config: { KubernetesConfig: { ContainerRuntime: runtime } } }],
   });
 
 function fakeProbes(runtime = "docker", engineId = "ENGINE-A"): ImageProbes {
   return {
     minikubeProfiles: () => ({ ok: true, stdout: profiles(runtime) }),
+    minikubeVersion: () => ({
+      ok: true,
+      stdout: '{"commit":"c93a4cb9311efc66b90d33ea03f75f2c4120e9b0","minikubeVersion":"v1.38.1"}',
+    }),
     minikubeDockerEnv: () => ({
       ok: true,
       stdout: "DOCKER_TLS_VERIFY=1\nDOCKER_HOST=tcp://192.168.58.2:2376\nDOCKER_CERT_PATH=/home/dev/.minikube/certs\n",
@@ -115,30 +119,80 @@ const expectedTag = (buildArgs?: Record<string, string>) =>
   contentTag("todo-backend", hashBuildContext({ context, dockerfile: "app/backend/Dockerfile", buildArgs }).digest);
 
 describe("AppImage under mocks", () => {
-  it("minikube + docker runtime: builds into Minikube's daemon through a TLS docker provider", async () => {
+  it("minikube + docker runtime: one Command builds into Minikube's daemon, asking docker-env when it runs", async () => {
     const result = await build("mk-docker", { imageLoader: "minikube", minikubeProfile: "dev" });
     expect(result.tag).toBe(expectedTag());
     expect(result.tag).toMatch(/^todo-backend:[a-f0-9]{12}$/);
     expect(result.imageRef).toBe(result.tag);
     expect(result.pullPolicy).toBe("Never");
     expect(result.resources.map((r) => r.type).sort()).toEqual([
-      "docker:index/image:Image",
-      "pulumi:providers:docker",
+      "command:local:Command",
       "todo-platform:image:AppImage",
     ]);
-    const [provider] = result.byType("pulumi:providers:docker");
-    expect(provider?.inputs).toMatchObject({ host: "tcp://192.168.58.2:2376", certPath: "/home/dev/.minikube/certs" });
-    const [image] = result.byType("docker:index/image:Image");
-    expect(image?.inputs).toMatchObject({
-      imageName: result.tag,
-      skipPush: true,
-      buildOnPreview: false,
-      build: { context, dockerfile: join(context, "app/backend/Dockerfile"), builderVersion: "BuilderBuildKit" },
+    const [buildCommand] = result.byType("command:local:Command");
+    expect(buildCommand?.inputs).toMatchObject({
+      interpreter: mod.MINIKUBE_BUILD_INTERPRETER,
+      dir: resolve(__dirname, "../.."),
+      triggers: [result.tag, "docker-engine:ENGINE-A"],
+      logging: "stderr",
+      addPreviousOutputInEnv: false,
     });
-    expect(image?.provider).toContain("mk-docker-minikube-docker");
+    // No shell line: node starts the build script directly, so cmd /C on Windows never sees it.
+    expect(mod.MINIKUBE_BUILD_INTERPRETER[0]).toBe("node");
+    const request = JSON.parse(String(buildCommand?.inputs.create));
+    expect(request).toEqual({
+      profile: "dev",
+      tag: result.tag,
+      context: relative(resolve(__dirname, "../.."), context),
+      dockerfile: join(relative(resolve(__dirname, "../.."), context), "app/backend/Dockerfile"),
+    });
+    // The daemon's address is read when the build runs, never stored in state.
+    expect(JSON.stringify(buildCommand?.inputs)).not.toContain("192.168.58.2");
+    expect(JSON.stringify(buildCommand?.inputs)).not.toContain("certs");
   });
 
-  it("a re-created Minikube (new Docker engine, same tag) gets the image again: replacementTrigger is the engine ID", async () => {
+  it("the program's own context (the repo root) gives a request without any absolute path", () => {
+    const root = resolve(__dirname, "../..");
+    const args = {
+      imageName: "todo-backend",
+      context: root,
+      dockerfile: "app/backend/Dockerfile",
+      loader: imagesConfigSchema.parse({}),
+      buildArgs: { VITE_API: "/api" },
+    };
+    expect(mod.minikubeBuildRequest(args, "minikube", "todo-backend:abc", root)).toEqual({
+      profile: "minikube",
+      tag: "todo-backend:abc",
+      context: ".",
+      dockerfile: "app/backend/Dockerfile",
+      buildArgs: { VITE_API: "/api" },
+    });
+  });
+
+  it("`minikube stop` + `minikube start` (new published port, same engine): the Command's inputs are identical, so the next preview is a no-op", async () => {
+    const restarted = (host: string): ImageProbes => ({
+      ...fakeProbes("docker"),
+      minikubeDockerEnv: () => ({
+        ok: true,
+        stdout: `DOCKER_TLS_VERIFY=1\nDOCKER_HOST=${host}\nDOCKER_CERT_PATH=/home/dev/.minikube/certs\nMINIKUBE_ACTIVE_DOCKERD=dev\n`,
+      }),
+    });
+    const before = await build(
+      "mk-port-a",
+      { imageLoader: "minikube", minikubeProfile: "dev" },
+      restarted("tcp://127.0.0.1:32771"),
+    );
+    const after = await build(
+      "mk-port-b",
+      { imageLoader: "minikube", minikubeProfile: "dev" },
+      restarted("tcp://127.0.0.1:55012"),
+    );
+    const inputsOf = (result: typeof before) => result.byType("command:local:Command")[0]?.inputs;
+    expect(inputsOf(before)).toBeDefined();
+    expect(inputsOf(after)).toEqual(inputsOf(before));
+  });
+
+  it("a re-created Minikube (new Docker engine, same tag) gets the image again: the engine ID is a trigger", async () => {
     const before = await build(
       "mk-engine-a",
       { imageLoader: "minikube", minikubeProfile: "dev" },
@@ -150,8 +204,34 @@ describe("AppImage under mocks", () => {
       fakeProbes("docker", "ENGINE-B"),
     );
     expect(after.tag).toBe(before.tag);
-    expect(childOptions.get("mk-engine-a")?.replacementTrigger).toBe("docker-engine:ENGINE-A");
-    expect(childOptions.get("mk-engine-b")?.replacementTrigger).toBe("docker-engine:ENGINE-B");
+    expect(before.byType("command:local:Command")[0]?.inputs.triggers).toEqual([before.tag, "docker-engine:ENGINE-A"]);
+    expect(after.byType("command:local:Command")[0]?.inputs.triggers).toEqual([after.tag, "docker-engine:ENGINE-B"]);
+  });
+
+  it("a multi-node docker-runtime profile (docker-env refuses it) is built on the host and `minikube image load`ed", async () => {
+    const twoNodes: ImageProbes = {
+      ...fakeProbes("docker"),
+      minikubeProfiles: () => ({
+        ok: true,
+        stdout: JSON.stringify({
+          valid: [
+            {
+              Name: "dev",
+              Status: "OK",
+              Config: { KubernetesConfig: { ContainerRuntime: "docker" }, Nodes: [{ Name: "" }, { Name: "m02" }] },
+            },
+          ],
+        }),
+      }),
+      minikubeDockerEnv: () => {
+        throw new Error("docker-env must not be asked for a multi-node profile");
+      },
+    };
+    const result = await build("mk-multi", { imageLoader: "minikube", minikubeProfile: "dev" }, twoNodes);
+    expect(result.byType("docker-build:index:Image")[0]?.inputs).toMatchObject({ load: true, push: false });
+    expect(result.byType("command:local:Command")[0]?.inputs.create).toBe(
+      `minikube image load --daemon ${result.tag} -p dev`,
+    );
   });
 
   it("without a cluster identity (engine unreadable) only the tag decides", async () => {
@@ -177,10 +257,11 @@ describe("AppImage under mocks", () => {
     expect(image?.inputs.dockerfile).toEqual({ location: join(context, "app/backend/Dockerfile") });
     const [load] = result.byType("command:local:Command");
     expect(load?.inputs).toMatchObject({
-      create: `minikube image load ${result.tag} -p dev`,
+      create: `minikube image load --daemon ${result.tag} -p dev`,
       triggers: [result.tag, "node-container:cid-dev"],
     });
-    expect(result.byType("pulumi:providers:docker")).toEqual([]);
+    // A re-created cluster rebuilds too: the host copy `image load --daemon` reads may have been pruned.
+    expect(childOptions.get("mk-containerd")?.replacementTrigger).toBe("node-container:cid-dev");
   });
 
   it("kind: host build, then `kind load docker-image --name <cluster>`", async () => {

@@ -7,6 +7,7 @@ import {
   ImagePreflightError,
   type ImageProbes,
   loadCommandFor,
+  minikubeVersionWarning,
   planDelivery,
   pullPolicyFor,
   shellQuote,
@@ -21,16 +22,23 @@ const DOCKER_ENV = [
   "",
 ].join("\n");
 
-function profiles(name: string, status: string, runtime: string): string {
+function profiles(name: string, status: string, runtime: string, nodes = 1): string {
+  const Nodes = Array.from({ length: nodes }, (_, i) => ({ Name: i === 0 ? "" : `m0${i + 1}`, ControlPlane: i === 0 }));
   return JSON.stringify({
     invalid: [],
-    valid: [{ Name: name, Status: status, Config: { Name: name, KubernetesConfig: { ContainerRuntime: runtime } } }],
+    valid: [
+      { Name: name, Status: status, Config: { Name: name, KubernetesConfig: { ContainerRuntime: runtime }, Nodes } },
+    ],
   });
 }
 
 function fakeProbes(overrides: Partial<ImageProbes> = {}): ImageProbes {
   return {
-    minikubeProfiles: () => ({ ok: true, stdout: profiles("minikube", "Running", "docker") }),
+    minikubeProfiles: () => ({ ok: true, stdout: profiles("minikube", "OK", "docker") }),
+    minikubeVersion: () => ({
+      ok: true,
+      stdout: '{"commit":"c93a4cb9311efc66b90d33ea03f75f2c4120e9b0","minikubeVersion":"v1.38.1"}',
+    }),
     minikubeDockerEnv: () => ({ ok: true, stdout: DOCKER_ENV }),
     kindClusters: () => ({ ok: true, stdout: "kind\nother\n" }),
     hostDocker: () => ({ ok: true, stdout: "20.10.24\n" }),
@@ -81,7 +89,9 @@ describe("findMinikubeProfile", () => {
       name: "dev",
       status: "Stopped",
       containerRuntime: "containerd",
+      nodes: 1,
     });
+    expect(findMinikubeProfile(profiles("dev", "HAppy", "docker", 3), "dev")?.nodes).toBe(3);
     expect(findMinikubeProfile(profiles("dev", "Running", ""), "dev")?.containerRuntime).toBe("docker");
     expect(findMinikubeProfile(profiles("dev", "Running", "docker"), "minikube")).toBeUndefined();
   });
@@ -118,8 +128,16 @@ describe("planDelivery", () => {
         },
       }),
     );
-    expect(result).toEqual({ kind: "minikube-image-load", profile: "minikube", containerRuntime: "containerd" });
-    expect(loadCommandFor(result, "todo-backend:abc")).toBe("minikube image load todo-backend:abc -p minikube");
+    expect(result).toEqual({
+      kind: "minikube-image-load",
+      profile: "minikube",
+      containerRuntime: "containerd",
+      nodes: 1,
+    });
+    // --daemon: from the host daemon only, never a fallback pull from a registry (v1.38.1 cmd/minikube/cmd/image.go).
+    expect(loadCommandFor(result, "todo-backend:abc")).toBe(
+      "minikube image load --daemon todo-backend:abc -p minikube",
+    );
     expect(pullPolicyFor(result)).toBe("Never");
   });
 
@@ -160,6 +178,55 @@ describe("planDelivery", () => {
     expect(problemsOf(() => plan(config({ minikubeProfile: "qa" }), stopped))[0]).toContain(
       'minikube profile "qa" does not exist: run `minikube start -p qa`',
     );
+  });
+
+  // Minikube >= 1.35 reports a running profile as "OK" (kubernetes/minikube#18998; v1.38.1
+  // pkg/minikube/cluster/status.go codeNames), a healthy HA one as "HAppy"; older releases "Running".
+  it.each(["OK", "Running", "HAppy"])("status %s is a running profile", (status) => {
+    const probes = fakeProbes({ minikubeProfiles: () => ({ ok: true, stdout: profiles("dev", status, "docker") }) });
+    expect(plan(config({ minikubeProfile: "dev" }), probes).kind).toBe("minikube-docker-env");
+  });
+
+  it.each([
+    ["Stopped", "run `minikube start -p dev`"],
+    ["Paused", "run `minikube unpause -p dev`"],
+    ["Degraded", "start it with `minikube node start <node> -p dev`"],
+    ["Starting", "wait until `minikube status -p dev` settles"],
+    ["InsufficientStorage", "out of disk space"],
+    ["Misconfigured", "run `minikube update-context -p dev`"],
+    ["Error", "`minikube logs -p dev` tells why"],
+  ])("status %s is refused before any build, with its own advice", (status, advice) => {
+    const probes = fakeProbes({ minikubeProfiles: () => ({ ok: true, stdout: profiles("dev", status, "docker") }) });
+    const [problem, ...rest] = problemsOf(() => plan(config({ minikubeProfile: "dev" }), probes));
+    expect(rest).toEqual([]);
+    expect(problem).toContain(`minikube profile "dev" is not running (status ${status})`);
+    expect(problem).toContain(advice);
+  });
+
+  it("a multi-node docker-runtime profile is built on the host and loaded: `minikube docker-env` refuses it", () => {
+    const probes = fakeProbes({
+      minikubeProfiles: () => ({ ok: true, stdout: profiles("dev", "OK", "docker", 2) }),
+      minikubeDockerEnv: () => {
+        throw new Error("docker-env must not be asked for a multi-node profile");
+      },
+    });
+    const result = plan(config({ minikubeProfile: "dev" }), probes);
+    expect(result).toEqual({ kind: "minikube-image-load", profile: "dev", containerRuntime: "docker", nodes: 2 });
+    expect(loadCommandFor(result, "todo-backend:abc")).toBe("minikube image load --daemon todo-backend:abc -p dev");
+  });
+
+  it("warns, never fails, when minikube is outside the tested releases", () => {
+    const version = (v: string) =>
+      fakeProbes({ minikubeVersion: () => ({ ok: true, stdout: `{"commit":"x","minikubeVersion":"${v}"}` }) });
+    expect(minikubeVersionWarning(version("v1.38.1"))).toBeUndefined();
+    expect(minikubeVersionWarning(version("v1.35.0"))).toBeUndefined();
+    expect(minikubeVersionWarning(version("v1.34.0"))).toMatch(
+      /^minikube v1\.34\.0 is older than 1\.35\.0.*upgrade it/,
+    );
+    expect(minikubeVersionWarning(version("v1.39.0"))).toMatch(/^minikube v1\.39\.0 is newer than 1\.38\.1/);
+    expect(
+      minikubeVersionWarning(fakeProbes({ minikubeVersion: () => ({ ok: false, notInstalled: false, message: "x" }) })),
+    ).toBeUndefined();
   });
 
   it("an unreachable Docker daemon and a missing Dockerfile are both reported, before any build", () => {
