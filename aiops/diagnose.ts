@@ -27,6 +27,8 @@ export interface DiagnoseOptions {
   keepEventsOfGonePods?: boolean;
   /** Pods the rollout watch saw crash during a failed deploy; those gone now are reported as such. */
   rolloutPods?: PodFacts[];
+  /** kubectl-ai `--model` (npm run diagnose --llm-model); unset keeps the provider's default. */
+  llmModel?: string;
   env?: NodeJS.ProcessEnv;
   now?: Date;
 }
@@ -87,6 +89,8 @@ export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
       timeoutMs,
       agent: options.aiops.agent,
       kagentUrl: options.aiops.kagentUrl,
+      llmProvider: options.aiops.llmProvider,
+      llmModel: options.llmModel,
       task: analyzerTask(options.namespace, verdict),
     };
     outcome = await withDeadline(runAnalyzer(analyzer, context), timeoutMs + 2_000, analyzer);

@@ -23,6 +23,7 @@ export function buildReport(input: {
   };
   if (input.outcome.ok && input.outcome.explanation) report.explanation = input.outcome.explanation;
   if (!input.outcome.ok && input.outcome.problem) report.analyzerProblem = input.outcome.problem;
+  if (input.outcome.warning) report.analyzerWarning = input.outcome.warning;
   return report;
 }
 
@@ -54,5 +55,6 @@ export function formatDiagnosis(report: HealthReport): string {
   }
   if (report.explanation) lines.push("Analysis:", ...report.explanation.split("\n").map((l) => `  ${l}`));
   if (report.analyzerProblem) lines.push(`Analyzer unavailable: ${report.analyzerProblem}`);
+  if (report.analyzerWarning) lines.push(`Analyzer warning: ${report.analyzerWarning}`);
   return lines.join("\n");
 }

@@ -80,6 +80,8 @@ export interface AnalyzerOutcome {
   explanation?: string;
   /** What went wrong when ok is false: missing binary, timeout, malformed output… */
   problem?: string;
+  /** Worth knowing whatever the outcome, never a failure: e.g. a tool version outside the tested range. */
+  warning?: string;
 }
 
 export interface HealthReport {
@@ -94,4 +96,6 @@ export interface HealthReport {
   explanation?: string;
   /** Why the analyzer gave no explanation, when it did not. */
   analyzerProblem?: string;
+  /** A caveat about the analyzer, such as a kagent version this program was not tested with. */
+  analyzerWarning?: string;
 }

@@ -1,14 +1,16 @@
 // AiHealthCheck: after both releases, runs the AIOps analysis (aiops/cli.ts) as a local command and
 // turns its stdout into the `health` stack output. It re-runs only when something deployed changed
 // (image refs and release revisions are its triggers), and nothing secret is passed to it: it reads
-// the values to redact from the named Kubernetes Secrets itself.
+// the values to redact from the named Kubernetes Secrets itself, and the CLI deletes the variables of
+// its SCRUBBED_ENV (aiops/cli.ts) from its own environment before anything else. The Command starts
+// node directly (no shell), so it runs the same on Linux, macOS and Windows.
 
 import * as path from "node:path";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
+import type { CliArgsJson } from "../aiops/cli";
 import type { HealthReport } from "../aiops/types";
 import type { AiopsConfig } from "../config/aiops";
-import { shellQuote } from "../lib/shell";
 
 export interface HealthReleaseRef {
   name: string;
@@ -37,46 +39,56 @@ export interface AiHealthCheckArgs {
   redactSecretNames?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
-/** Repo root: where `aiops/cli.ts` and ts-node live. */
+/** Repo root: where `aiops/cli.ts` and ts-node live; the Command's working directory. */
 export const REPO_ROOT = path.resolve(__dirname, "..");
 
-/** Variables that must never reach the analysis, even if the Pulumi process itself has them. */
-export const SCRUBBED_ENV = ["DATABASE_URL", "PGPASSWORD", "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GOOGLE_API_KEY"];
+/**
+ * What the Command execs: node itself, never a shell (the command provider uses `/bin/sh -c` or
+ * `cmd /C` only without an interpreter). The provider appends `create`, the CliArgsJson document, as
+ * the last argument, so `--args-json` takes it whole: nothing is split or quoted on any platform.
+ */
+export const HEALTH_INTERPRETER: readonly string[] = [
+  "node",
+  "-r",
+  "ts-node/register/transpile-only",
+  "aiops/cli.ts",
+  "--args-json",
+];
 
-export { shellQuote };
-
-/** The exact command line the Command runs. Pure, so tests read it without Pulumi. */
-export function diagnoseCommand(input: {
+export interface DiagnoseInput {
   namespace: string;
   kubeContext?: string;
   releases: HealthReleaseRef[];
   aiops: AiopsConfig;
   redactSecretNames: string[];
-}): string {
+}
+
+/** The analysis options the Command hands the CLI. Pure. */
+export function diagnoseArgs(input: DiagnoseInput): CliArgsJson {
   const { aiops } = input;
-  const args = [
-    "--namespace",
-    input.namespace,
-    ...(input.kubeContext ? ["--context", input.kubeContext] : []),
-    "--analyzer",
-    aiops.analyzer,
-    "--timeout",
-    String(aiops.timeoutSeconds),
-    "--history-size",
-    String(aiops.historySize),
-    "--fail-on",
-    aiops.failOn,
-    "--agent",
-    aiops.agent,
-    ...(aiops.kagentUrl ? ["--kagent-url", aiops.kagentUrl] : []),
-    ...input.releases.flatMap((r) => ["--revision", `${r.name}=${r.revision}`]),
-    ...input.redactSecretNames.flatMap((name) => ["--redact-secret", name]),
-    "--record",
-  ];
-  const scrub = SCRUBBED_ENV.flatMap((name) => ["-u", name]);
-  return ["env", ...scrub, "node", "-r", "ts-node/register/transpile-only", "aiops/cli.ts", ...args]
-    .map(shellQuote)
-    .join(" ");
+  return {
+    namespace: input.namespace,
+    ...(input.kubeContext ? { context: input.kubeContext } : {}),
+    analyzer: aiops.analyzer,
+    timeoutSeconds: aiops.timeoutSeconds,
+    historySize: aiops.historySize,
+    failOn: aiops.failOn,
+    agent: aiops.agent,
+    ...(aiops.kagentUrl ? { kagentUrl: aiops.kagentUrl } : {}),
+    // Only kubectl-ai reads it; left out otherwise so a provider change re-runs nothing.
+    ...(aiops.analyzer === "kubectl-ai" ? { llmProvider: aiops.llmProvider } : {}),
+    revisions: Object.fromEntries(input.releases.map((r) => [r.name, r.revision])),
+    redactSecretNames: input.redactSecretNames,
+    record: true,
+  };
+}
+
+/**
+ * The exact process the Command starts: `interpreter` with `create` appended as the last argument,
+ * run in REPO_ROOT. Pure, so tests (and scripts/local-cluster/engine.ts) run it without Pulumi.
+ */
+export function diagnoseInvocation(input: DiagnoseInput): { interpreter: string[]; create: string } {
+  return { interpreter: [...HEALTH_INTERPRETER], create: JSON.stringify(diagnoseArgs(input)) };
 }
 
 /** Re-run when, and only when, a deployed image or a release revision changed. */
@@ -102,19 +114,26 @@ export class AiHealthCheck extends pulumi.ComponentResource {
   constructor(name: string, args: AiHealthCheckArgs, opts?: pulumi.ComponentResourceOptions) {
     super("todo-platform:aiops:AiHealthCheck", name, {}, opts);
     const releases = pulumi.output(args.releases);
-    const line = pulumi
+    const create = pulumi
       .all([args.namespace, args.kubeContext, releases, args.redactSecretNames ?? []])
-      .apply(([namespace, kubeContext, resolved, redactSecretNames]) =>
-        diagnoseCommand({ namespace, kubeContext, releases: resolved, aiops: args.aiops, redactSecretNames }),
+      .apply(
+        ([namespace, kubeContext, resolved, redactSecretNames]) =>
+          diagnoseInvocation({ namespace, kubeContext, releases: resolved, aiops: args.aiops, redactSecretNames })
+            .create,
       );
     this.command = new command.local.Command(
       `${name}-analysis`,
       {
-        create: line,
+        interpreter: [...HEALTH_INTERPRETER],
+        create,
         dir: REPO_ROOT,
         triggers: releases.apply(healthTriggers),
-        // stdout is the report JSON, returned as an output rather than echoed; stderr is the
-        // readable diagnosis, which belongs in the update's log.
+        // The provider would otherwise put the previous report in PULUMI_COMMAND_STDOUT/STDERR of the
+        // next run (the CLI deletes both as well).
+        addPreviousOutputInEnv: false,
+        // stdout is the report JSON, returned as an output rather than echoed (it is kept in the
+        // state in plaintext, see docs/aiops.md); stderr is the readable diagnosis, which belongs in
+        // the update's log.
         logging: "stderr",
       },
       // The analysis must see the releases' final state, not race them.

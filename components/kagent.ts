@@ -7,11 +7,13 @@ import * as pulumi from "@pulumi/pulumi";
 
 import { type LlmProvider, PROVIDERS } from "../lib/llm-providers";
 import {
+  type AzureOpenAiSettings,
   agentReadyCommand,
   KAGENT_CHART_VERSION,
   KAGENT_CHARTS,
   KAGENT_NAMESPACE,
   kagentValues,
+  kagentValuesProblem,
 } from "./kagent-values";
 
 export interface KagentInstallArgs {
@@ -23,10 +25,13 @@ export interface KagentInstallArgs {
   /** The provider's API key (a secret); required unless the provider is ollama. */
   llmApiKey?: pulumi.Input<string>;
   /**
-   * The only built-in agent enabled; the health analysis invokes it.
+   * The Agent (metadata.name) the health analysis invokes: one the chart creates (lib/kagent-chart.ts),
+   * whose toggle is the only built-in agent enabled.
    * @default "k8s-agent"
    */
   agent?: string;
+  /** Endpoint and deployment of the azureopenai provider; required with it. */
+  azureOpenAI?: AzureOpenAiSettings;
   /** kubeconfig context for the readiness wait (the provider's context). */
   kubeContext?: string;
   /**
@@ -54,6 +59,8 @@ export class KagentInstall extends pulumi.ComponentResource {
         reason: `the ${llmProvider} provider needs an API key: pulumi config set --secret --path aiops.llmApiKey '<key>'`,
       });
     }
+    const problem = kagentValuesProblem({ llmProvider, agent, azureOpenAI: args.azureOpenAI });
+    if (problem) throw new pulumi.InputPropertyError({ propertyPath: problem.property, reason: problem.reason });
 
     const namespace = new k8s.core.v1.Namespace(
       `${name}-namespace`,
@@ -81,7 +88,12 @@ export class KagentInstall extends pulumi.ComponentResource {
     );
     this.kagent = new k8s.helm.v3.Release(
       name,
-      { ...common, name: "kagent", chart: KAGENT_CHARTS.kagent, values: kagentValues({ llmProvider, agent }) },
+      {
+        ...common,
+        name: "kagent",
+        chart: KAGENT_CHARTS.kagent,
+        values: kagentValues({ llmProvider, agent, azureOpenAI: args.azureOpenAI }),
+      },
       // The chart's ModelConfig names the key Secret, and its Agents need the CRDs.
       { parent: this, dependsOn: [this.crds, ...(keySecret ? [keySecret] : [])] },
     );

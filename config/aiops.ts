@@ -1,6 +1,8 @@
 // Config slice for the AI health analysis (structured key `aiops`, set with `pulumi config set --path aiops.<key>`).
 import { z } from "zod";
 
+import { BUILT_IN_AGENTS, builtInAgent, builtInAgentByToggle } from "../lib/kagent-chart";
+import { LAPTOP_VERSIONS } from "../lib/laptop-versions";
 import { LLM_PROVIDERS, PROVIDERS } from "../lib/llm-providers";
 
 export const ANALYZERS = ["kagent", "k8sgpt", "kubectl-ai", "none"] as const;
@@ -18,23 +20,73 @@ export const aiopsConfigSchema = z
     llmApiKey: z.string().min(1).optional(),
     kagentUrl: z.string().url().optional(),
     agent: z.string().min(1).default("k8s-agent"),
+    /** With llmProvider azureopenai and installKagent: the chart's providers.azureOpenAI.config. */
+    azureEndpoint: z.string().url().optional(),
+    azureDeployment: z.string().min(1).optional(),
+    azureApiVersion: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, "must be an Azure OpenAI API version such as 2024-10-21")
+      .optional(),
   })
   .strict()
   .superRefine((value, ctx) => {
-    for (const message of kagentInstallProblems(value)) ctx.addIssue({ code: "custom", path: ["llmApiKey"], message });
+    for (const { field, message } of kagentInstallProblems(value))
+      ctx.addIssue({ code: "custom", path: [field], message });
   });
 export type AiopsConfig = z.infer<typeof aiopsConfigSchema>;
 
-/** Problems with the aiops slice that only matter when this program installs kagent. Pure. */
+export interface KagentInstallProblem {
+  /** The aiops field the message is about. */
+  field: "llmApiKey" | "agent" | "azureEndpoint" | "azureDeployment";
+  message: string;
+}
+
+/**
+ * Problems with the aiops slice that only matter when this program installs kagent: without
+ * installKagent the user brings their own kagent, Agent and ModelConfig, and any agent name goes. Pure.
+ */
 export function kagentInstallProblems(
-  aiops: Pick<AiopsConfig, "installKagent" | "llmProvider" | "llmApiKey">,
-): string[] {
+  aiops: Pick<AiopsConfig, "installKagent" | "llmProvider" | "llmApiKey"> &
+    Partial<Pick<AiopsConfig, "agent" | "azureEndpoint" | "azureDeployment">>,
+): KagentInstallProblem[] {
   if (!aiops.installKagent) return [];
+  const problems: KagentInstallProblem[] = [];
   const binding = PROVIDERS[aiops.llmProvider];
   if (binding.secret && !aiops.llmApiKey) {
-    return [
-      `installKagent needs the ${aiops.llmProvider} API key kagent calls the model with; run \`pulumi config set --secret --path aiops.llmApiKey '<key>'\` (or set aiops.llmProvider ollama, or aiops.installKagent false)`,
-    ];
+    problems.push({
+      field: "llmApiKey",
+      message: `installKagent needs the ${aiops.llmProvider} API key kagent calls the model with; run \`pulumi config set --secret --path aiops.llmApiKey '<key>'\` (or set aiops.llmProvider ollama, or aiops.installKagent false)`,
+    });
   }
-  return [];
+  const agentProblem = builtInAgentProblem(aiops.agent ?? "k8s-agent");
+  if (agentProblem) problems.push({ field: "agent", message: agentProblem });
+  if (aiops.llmProvider === "azureopenai") {
+    // The chart's defaults leave both empty, which kagent accepts and then fails on at the first call.
+    if (!aiops.azureEndpoint) {
+      problems.push({
+        field: "azureEndpoint",
+        message:
+          "installKagent with llmProvider azureopenai needs the Azure OpenAI endpoint kagent calls; run `pulumi config set --path aiops.azureEndpoint https://<resource>.openai.azure.com/`",
+      });
+    }
+    if (!aiops.azureDeployment) {
+      problems.push({
+        field: "azureDeployment",
+        message:
+          "installKagent with llmProvider azureopenai needs the Azure OpenAI deployment kagent sends as the model; run `pulumi config set --path aiops.azureDeployment <deployment>`",
+      });
+    }
+  }
+  return problems;
+}
+
+/** Why this program cannot install an Agent of this name, or undefined when the chart creates it. */
+function builtInAgentProblem(agent: string): string | undefined {
+  if (builtInAgent(agent)) return undefined;
+  const version = LAPTOP_VERSIONS.kagent.newest;
+  const byToggle = builtInAgentByToggle(agent);
+  if (byToggle) {
+    return `the kagent ${version} chart's ${byToggle.toggle} toggle creates the Agent ${byToggle.agent}, and kagent invokes Agents by that name; run \`pulumi config set --path aiops.agent ${byToggle.agent}\``;
+  }
+  return `the kagent ${version} chart creates no Agent named ${agent} (it creates ${BUILT_IN_AGENTS.map((entry) => entry.agent).join(", ")}); run \`pulumi config set --path aiops.agent k8s-agent\`, or set aiops.installKagent false to invoke an Agent you installed yourself`;
 }

@@ -24,6 +24,15 @@ export function analyzeDeployHealth(args: {
           llmProvider: aiops.llmProvider,
           llmApiKey: aiops.llmApiKey === undefined ? undefined : pulumi.secret(aiops.llmApiKey),
           agent: aiops.agent,
+          // Config validation required both with azureopenai (config/aiops.ts kagentInstallProblems).
+          azureOpenAI:
+            aiops.azureEndpoint && aiops.azureDeployment
+              ? {
+                  azureEndpoint: aiops.azureEndpoint,
+                  azureDeployment: aiops.azureDeployment,
+                  apiVersion: aiops.azureApiVersion,
+                }
+              : undefined,
           kubeContext: deploy.kubeContext,
         },
         { provider },

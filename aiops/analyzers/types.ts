@@ -1,4 +1,5 @@
 import type { AnalyzerName } from "../../config/aiops";
+import type { LlmProvider } from "../../lib/llm-providers";
 import type { AnalyzerOutcome } from "../types";
 
 export interface AnalyzerContext {
@@ -14,6 +15,10 @@ export interface AnalyzerContext {
   kagentUrl?: string;
   /** The question, facts included, already redacted. */
   task: string;
+  /** aiops.llmProvider: which model provider kubectl-ai calls (and so which one key it gets). */
+  llmProvider: LlmProvider;
+  /** kubectl-ai `--model`; unset keeps the provider default (aiops/analyzers/kubectl-ai-providers.ts). */
+  llmModel?: string;
 }
 
 export type Analyzer = (ctx: AnalyzerContext) => Promise<AnalyzerOutcome>;

@@ -34,7 +34,7 @@ import { Namespace } from "kubernetes-models/v1/Namespace";
 import { HISTORY_CONFIGMAP } from "../../aiops/history";
 import type { HealthReport } from "../../aiops/types";
 import { DATABASE_SECRET_NAME } from "../../components/database";
-import { diagnoseCommand, parseReport, REPO_ROOT } from "../../components/health";
+import { diagnoseInvocation, parseReport, REPO_ROOT } from "../../components/health";
 import { createStackNamespace } from "../../components/namespace";
 import { loadPlatformConfig } from "../../config";
 import { aiopsConfigSchema } from "../../config/aiops";
@@ -190,8 +190,8 @@ const deleteNamespaces = () =>
 
 /**
  * The report AiHealthCheck's Command turns into the `health` output after a deploy: its exact
- * command line (diagnoseCommand, with this stack's aiops settings) run in the repo as the Command
- * runs it. The Command itself needs the command provider, which cannot be built here.
+ * process (diagnoseInvocation, with this stack's aiops settings) started in the repo as the Command
+ * starts it. The Command itself needs the command provider, which cannot be built here.
  */
 function healthCheckReport(outputs: Record<string, unknown>): HealthReport {
   const releases = (["backend", "frontend"] as const).map((key) => {
@@ -203,7 +203,7 @@ function healthCheckReport(outputs: Record<string, unknown>): HealthReport {
       imageRef: summary.imageRef,
     };
   });
-  const line = diagnoseCommand({
+  const { interpreter, create } = diagnoseInvocation({
     namespace: NAMESPACE,
     kubeContext: KUBE_CONTEXT,
     releases,
@@ -211,7 +211,12 @@ function healthCheckReport(outputs: Record<string, unknown>): HealthReport {
     redactSecretNames: [DATABASE_SECRET_NAME],
   });
   return parseReport(
-    execFileSync("sh", ["-c", line], { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }),
+    // As the command provider starts it: interpreter[0], the rest, then `create` last; no shell.
+    execFileSync(interpreter[0] ?? "node", [...interpreter.slice(1), create], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    }),
   );
 }
 

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runAnalyzer } from "../../aiops/analyzers";
-import { normalizeState, parseKagentOutput } from "../../aiops/analyzers/kagent";
+import { parseKagentOutput } from "../../aiops/analyzers/kagent";
 import { type FakeName, type FakeWorld, fakeWorld } from "./fakes";
 
 let world: FakeWorld | undefined;
@@ -21,6 +21,7 @@ function context(
     agent: "k8s-agent",
     kagentUrl: extra.kagentUrl,
     task: "Explain the findings.",
+    llmProvider: "openai" as const,
   };
 }
 
@@ -33,7 +34,7 @@ describe("kagent analyzer with a fake kagent and fake kubectl port-forward", () 
     const port = forward?.args.find((a) => a.endsWith(":8083"))?.split(":")[0];
     expect(Number(port)).toBeGreaterThan(0);
     expect(port).not.toBe("8083");
-    const invoke = world?.calls("kagent")[0];
+    const invoke = world?.calls("kagent").find((call) => call.args[0] === "invoke");
     expect(invoke?.args).toEqual(expect.arrayContaining(["invoke", "-a", "k8s-agent", "-n", "kagent", "-f", "-"]));
     expect(invoke?.args[invoke.args.indexOf("--kagent-url") + 1]).toBe(`http://127.0.0.1:${port}`);
     expect(invoke?.stdin).toBe("Explain the findings.");
@@ -43,7 +44,7 @@ describe("kagent analyzer with a fake kagent and fake kubectl port-forward", () 
     const ctx = context(["kubectl", "kagent"], { FAKE_KAGENT: "success" }, { kagentUrl: "http://kagent.example:8083" });
     expect((await runAnalyzer("kagent", ctx)).ok).toBe(true);
     expect(world?.calls("kubectl")).toEqual([]);
-    expect(world?.calls("kagent")[0]?.args).toContain("http://kagent.example:8083");
+    for (const call of world?.calls("kagent") ?? []) expect(call.args).toContain("http://kagent.example:8083");
   });
 
   it("detects an error printed on stderr with exit code 0", async () => {
@@ -106,40 +107,45 @@ describe("kagent analyzer with a fake kagent and fake kubectl port-forward", () 
 });
 
 describe("kagent output parsing", () => {
-  it("normalizes A2A task states from either JSON spelling", () => {
-    expect(normalizeState("TASK_STATE_INPUT_REQUIRED")).toBe("input-required");
-    expect(normalizeState("completed")).toBe("completed");
-  });
-
   it("treats empty stdout with empty stderr as no result", () => {
     expect(parseKagentOutput("", "").problem).toBe("kagent printed no result");
   });
 });
 
 describe("k8sgpt and kubectl-ai analyzers with fakes", () => {
-  it("k8sgpt: joins the explained results and passes the namespace", async () => {
+  it("k8sgpt (fake): no AI backend configured exits 1 and names `k8sgpt auth add`", async () => {
+    const outcome = await runAnalyzer("k8sgpt", context(["k8sgpt"], { FAKE_K8SGPT: "no-backend" }));
+    expect(outcome.ok).toBe(false);
+    expect(outcome.problem).toContain("k8sgpt auth add --backend openai");
+  });
+
+  it("k8sgpt (fake): joins the explained results and passes the namespace", async () => {
     const outcome = await runAnalyzer("k8sgpt", context(["k8sgpt"], {}));
     expect(outcome.ok).toBe(true);
     expect(outcome.explanation).toContain("Pod todo/api-6d5f8c7b9-x2k4p: Error: the api container exits on start.");
     expect(world?.calls("k8sgpt")[0]?.args).toEqual(["analyze", "--explain", "-o", "json", "-n", "todo"]);
   });
 
-  it("k8sgpt: malformed output is reported", async () => {
+  it("k8sgpt (fake): malformed output is reported", async () => {
     const outcome = await runAnalyzer("k8sgpt", context(["k8sgpt"], { FAKE_K8SGPT: "malformed" }));
     expect(outcome.problem).toContain("k8sgpt printed malformed JSON");
   });
 
-  it("k8sgpt: missing binary", async () => {
+  it("k8sgpt (fake): missing binary", async () => {
     expect((await runAnalyzer("k8sgpt", context([], {}))).problem).toBe("k8sgpt is not installed (not found on PATH)");
   });
 
-  it("kubectl-ai: answers with --quiet", async () => {
-    const outcome = await runAnalyzer("kubectl-ai", context(["kubectl-ai"], {}));
+  it("kubectl-ai (fake): answers from its transcript, the task on stdin and pinned to a kubeconfig", async () => {
+    const outcome = await runAnalyzer("kubectl-ai", context(["kubectl", "kubectl-ai"], { OPENAI_API_KEY: "sk-test" }));
+    expect(outcome.ok).toBe(true);
     expect(outcome.explanation).toContain("database rejects its password");
-    expect(world?.calls("kubectl-ai")[0]?.args[0]).toBe("--quiet");
+    const call = world?.calls("kubectl-ai")[0];
+    expect(call?.args).toEqual(expect.arrayContaining(["--quiet", "--kubeconfig", "--llm-provider", "openai"]));
+    expect(call?.args).not.toContain("Explain the findings.");
+    expect(call?.stdin).toBe("Explain the findings.");
   });
 
-  it("kubectl-ai: missing binary", async () => {
+  it("kubectl-ai (fake PATH): missing binary", async () => {
     expect((await runAnalyzer("kubectl-ai", context([], {}))).ok).toBe(false);
   });
 

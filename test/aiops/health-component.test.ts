@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import * as health from "../../components/health";
@@ -87,45 +87,113 @@ describe("AiHealthCheck wiring (Pulumi mocks)", () => {
     expect(cmd?.inputs.logging).toBe("stderr");
     expect(cmd?.inputs.environment).toBeUndefined();
     expect(cmd?.inputs.stdin).toBeUndefined();
-    const line = String(cmd?.inputs.create);
-    expect(line).toContain("--namespace todo-dev --context minikube --analyzer kagent --timeout 120");
-    expect(line).toContain("--fail-on unhealthy");
-    expect(line).toContain(
-      "--revision todo-backend=3 --revision todo-frontend=2 --redact-secret todo-database --record",
-    );
-    expect(line).toMatch(/^env -u DATABASE_URL -u PGPASSWORD /);
+    expect(cmd?.inputs.dir).toBe(health.REPO_ROOT);
+    expect(cmd?.inputs.interpreter).toEqual([
+      "node",
+      "-r",
+      "ts-node/register/transpile-only",
+      "aiops/cli.ts",
+      "--args-json",
+    ]);
+    expect(JSON.parse(String(cmd?.inputs.create))).toEqual({
+      namespace: "todo-dev",
+      context: "minikube",
+      analyzer: "kagent",
+      timeoutSeconds: 120,
+      historySize: 20,
+      failOn: "unhealthy",
+      agent: "k8s-agent",
+      revisions: { "todo-backend": 3, "todo-frontend": 2 },
+      redactSecretNames: ["todo-database"],
+      record: true,
+    });
     const commandOpts = transformed.find((t) => t.type === "command:local:Command")?.opts;
     expect(commandOpts?.dependsOn).toEqual([backend, frontend]);
     expect(transformed.find((t) => t.type === "todo-platform:aiops:AiHealthCheck")).toBeDefined();
   });
 
-  it("quotes values that a shell would split", () => {
-    expect(health.shellQuote("it's here")).toBe("'it'\\''s here'");
-    expect(health.shellQuote("todo-dev")).toBe("todo-dev");
+  it("starts node itself with no shell syntax, JSON in create, and no previous output in the environment", () => {
+    const cmd = created.find((r) => r.type === "command:local:Command");
+    const interpreter = cmd?.inputs.interpreter as string[];
+    expect(interpreter[0]).toBe("node");
+    // Nothing a shell (sh -c, cmd /C) would have to interpret: no env -u, quotes, pipes, $ or %.
+    for (const arg of interpreter) expect(arg).toMatch(/^[\w./-]+$/);
+    expect(interpreter).not.toContain("env");
+    expect(() => JSON.parse(String(cmd?.inputs.create))).not.toThrow();
+    expect(cmd?.inputs.addPreviousOutputInEnv).toBe(false);
   });
 });
 
-describe("the generated command line, run for real against fakes", () => {
+describe("the Command's process, started as the command provider starts it (no shell), against fakes", () => {
   let world: FakeWorld | undefined;
   afterEach(() => world?.cleanup());
 
-  it("scrubs DATABASE_URL from the analysis's environment and prints the report JSON", () => {
+  /** interpreter[0] exec'd with interpreter[1:] and `create` as the last argument, in dir (run.go). */
+  function runLikeTheProvider(invocation: { interpreter: string[]; create: string }, env: NodeJS.ProcessEnv) {
+    const [program = "", ...args] = invocation.interpreter;
+    return spawnSync(program, [...args, invocation.create], {
+      cwd: health.REPO_ROOT,
+      env,
+      encoding: "utf8",
+      shell: false,
+      timeout: 60_000,
+    });
+  }
+
+  const SECRETS = {
+    DATABASE_URL: "postgres://u:CANARY-env-9z@db/x",
+    PULUMI_CONFIG_PASSPHRASE: "CANARY-passphrase",
+    PULUMI_CONFIG_PASSPHRASE_FILE: "/tmp/passphrase",
+    PULUMI_ACCESS_TOKEN: "pul-CANARY",
+    PULUMI_COMMAND_STDOUT: '{"status":"healthy","summary":"the previous report"}',
+    PULUMI_COMMAND_STDERR: "the previous diagnosis",
+    OPENAI_API_KEY: "sk-CANARY",
+    GEMINI_API_KEY: "gem-CANARY",
+  };
+
+  it("fake kubectl and kagent: the report JSON on stdout, and none of the scrubbed variables reach any child", () => {
     world = fakeWorld(["kubectl", "kagent"], { FAKE_SCENARIO: "healthy", FAKE_KAGENT: "success" });
-    const line = health.diagnoseCommand({
+    const invocation = health.diagnoseInvocation({
       namespace: "todo",
       releases,
       aiops: aiopsConfigSchema.parse({}),
       redactSecretNames: ["todo-database"],
     });
-    const stdout = execFileSync("/bin/sh", ["-c", line], {
-      cwd: health.REPO_ROOT,
-      env: { ...world.env, PATH: `${world.env.PATH}:/usr/bin:/bin`, DATABASE_URL: "postgres://u:CANARY-env-9z@db/x" },
-      encoding: "utf8",
-      timeout: 60_000,
-    });
-    expect(health.parseReport(stdout)).toMatchObject({ status: "healthy", revisions: { "todo-backend": 3 } });
+    const run = runLikeTheProvider(invocation, { ...world.env, ...SECRETS });
+    expect(run.status, run.stderr).toBe(0);
+    expect(health.parseReport(run.stdout)).toMatchObject({ status: "healthy", revisions: { "todo-backend": 3 } });
     const calls = world.calls();
+    expect(calls.some((call) => call.bin === "kagent")).toBe(true);
     expect(calls.length).toBeGreaterThan(3);
     for (const call of calls) expect(call.secretEnv).toEqual([]);
+  });
+
+  it("fake kubectl-ai with llmProvider gemini: only GEMINI_API_KEY passes through, to kubectl-ai", () => {
+    world = fakeWorld(["kubectl", "kubectl-ai"], { FAKE_SCENARIO: "healthy" });
+    const invocation = health.diagnoseInvocation({
+      namespace: "todo",
+      releases,
+      aiops: aiopsConfigSchema.parse({ analyzer: "kubectl-ai", llmProvider: "gemini" }),
+      redactSecretNames: [],
+    });
+    const run = runLikeTheProvider(invocation, { ...world.env, ...SECRETS });
+    expect(run.status, run.stderr).toBe(0);
+    const kubectlAi = world.calls("kubectl-ai");
+    expect(kubectlAi).toHaveLength(1);
+    expect(kubectlAi[0]?.secretEnv).toEqual(["GEMINI_API_KEY"]);
+    for (const call of world.calls("kubectl")) expect(call.secretEnv).not.toContain("PULUMI_CONFIG_PASSPHRASE");
+  });
+
+  it("a JSON value with quotes, spaces, $ and % reaches the CLI unchanged (nothing splits or expands it)", () => {
+    world = fakeWorld(["kubectl"], { FAKE_SCENARIO: "healthy" });
+    const invocation = health.diagnoseInvocation({
+      namespace: "todo",
+      releases: [{ name: 'it\'s "a" $HOME %PATH%', revision: 4, status: "deployed", imageRef: "x" }],
+      aiops: aiopsConfigSchema.parse({ analyzer: "none" }),
+      redactSecretNames: [],
+    });
+    const run = runLikeTheProvider(invocation, world.env);
+    expect(run.status, run.stderr).toBe(0);
+    expect(health.parseReport(run.stdout).revisions).toEqual({ 'it\'s "a" $HOME %PATH%': 4 });
   });
 });

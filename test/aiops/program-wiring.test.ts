@@ -13,7 +13,7 @@ import {
 } from "../../components/kagent-values";
 import { kagentInstallProblems } from "../../config/aiops";
 import type { RegisteredResource } from "../deploy/support/program-mocks";
-import { type ProgramRun, runProgram } from "../deploy/support/run-program";
+import { type ProgramRun, REPO_ROOT, runProgram } from "../deploy/support/run-program";
 import { withoutSecretValues } from "../deploy/support/wire-secrets";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -33,12 +33,12 @@ describe("kagent install values (pure)", () => {
       default: "openAI",
       openAI: { apiKeySecretRef: "kagent-openai", apiKeySecretKey: "OPENAI_API_KEY" },
     });
-    const enabled = BUILT_IN_AGENTS.filter((agent) => (values[agent] as { enabled: boolean }).enabled);
-    expect(enabled).toEqual(["k8s-agent"]);
+    const enabled = BUILT_IN_AGENTS.filter(({ toggle }) => (values[toggle] as { enabled: boolean }).enabled);
+    expect(enabled.map(({ toggle }) => toggle)).toEqual(["k8s-agent"]);
     expect(JSON.stringify(values)).not.toMatch(/apiKey"/);
   });
 
-  it("maps each provider to the chart's key; ollama needs no Secret; a custom agent enables no built-in one", () => {
+  it("maps each provider to the chart's key; ollama needs no Secret; an Agent the chart does not create is refused", () => {
     expect(kagentValues({ llmProvider: "anthropic", agent: "helm-agent" }).providers).toEqual({
       default: "anthropic",
       anthropic: { apiKeySecretRef: "kagent-anthropic", apiKeySecretKey: "ANTHROPIC_API_KEY" },
@@ -47,15 +47,14 @@ describe("kagent install values (pure)", () => {
       default: "ollama",
       ollama: {},
     });
-    const custom = kagentValues({ llmProvider: "openai", agent: "my-agent" });
-    expect(BUILT_IN_AGENTS.some((agent) => (custom[agent] as { enabled: boolean }).enabled)).toBe(false);
+    expect(() => kagentValues({ llmProvider: "openai", agent: "my-agent" })).toThrow("creates no Agent named my-agent");
   });
 
   it("asks for the key only when this program installs kagent with a keyed provider", () => {
     expect(kagentInstallProblems({ installKagent: false, llmProvider: "openai" })).toEqual([]);
     expect(kagentInstallProblems({ installKagent: true, llmProvider: "ollama" })).toEqual([]);
     expect(kagentInstallProblems({ installKagent: true, llmProvider: "openai", llmApiKey: "k" })).toEqual([]);
-    expect(kagentInstallProblems({ installKagent: true, llmProvider: "gemini" })[0]).toContain(
+    expect(kagentInstallProblems({ installKagent: true, llmProvider: "gemini" })[0]?.message).toContain(
       "pulumi config set --secret --path aiops.llmApiKey",
     );
   });
@@ -99,10 +98,29 @@ describe("the program's AIOps wiring (index.ts under mocks)", () => {
       expect.stringMatching(/^todo-frontend:[0-9a-f]{12,}$/),
     ]);
     expect(analysis.inputs.environment).toBeUndefined();
-    expect(String(analysis.inputs.create)).toMatch(/^env -u DATABASE_URL /);
-    expect(String(analysis.inputs.create)).toContain("--namespace todo-dev --context minikube --analyzer kagent");
-    expect(String(analysis.inputs.create)).toContain("--redact-secret todo-database --record");
-    expect(plain.report.exports.health?.value).toMatchObject({ status: "healthy", revisions: { "todo-backend": 1 } });
+    // node itself, no shell; the CLI's options as one JSON document, appended by the provider.
+    expect(analysis.inputs.interpreter).toEqual([
+      "node",
+      "-r",
+      "ts-node/register/transpile-only",
+      "aiops/cli.ts",
+      "--args-json",
+    ]);
+    expect(analysis.inputs.addPreviousOutputInEnv).toBe(false);
+    expect(analysis.inputs.dir).toBe(REPO_ROOT);
+    expect(JSON.parse(String(analysis.inputs.create))).toMatchObject({
+      namespace: "todo-dev",
+      context: "minikube",
+      analyzer: "kagent",
+      revisions: { "todo-backend": 1, "todo-frontend": 1 },
+      redactSecretNames: ["todo-database"],
+      record: true,
+    });
+    // The export is the Command's stdout (the mocks preload's stand-in report).
+    expect(plain.report.exports.health?.value).toMatchObject({
+      status: "healthy",
+      summary: expect.stringContaining("fake report from the mocks preload"),
+    });
   });
 
   it("attaches the one named error hook to both app releases and registers it with the engine", () => {
@@ -157,7 +175,7 @@ describe("the program's AIOps wiring (index.ts under mocks)", () => {
       agentReadyCommand({ agent: "k8s-agent", kubeContext: "minikube", timeoutSeconds: 600 }),
     );
     expect(analysis.dependencies).toContain(ready.urn);
-    expect(String(analysis.inputs.create)).toContain("--fail-on unhealthy");
+    expect(JSON.parse(String(analysis.inputs.create))).toMatchObject({ failOn: "unhealthy" });
   });
 
   it("keeps the LLM key only in the Secret's secret-marked data: no other input, output or log has it", () => {

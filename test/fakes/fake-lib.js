@@ -13,11 +13,16 @@ function readStdin() {
   }
 }
 
-function record(bin, args, stdin) {
+/** `extra`: more fields a fake wants tests to see (e.g. what a file named in argv held), merged in. */
+function record(bin, args, stdin, extra = {}) {
   const state = process.env.FAKE_STATE_DIR;
-  // Names (never values) of secret-looking variables that reached us, so tests can prove none did.
-  const secretEnv = Object.keys(process.env).filter((name) => /DATABASE_URL|PASSWORD|API_KEY|TOKEN/i.test(name));
-  if (state) appendFileSync(join(state, "calls.jsonl"), `${JSON.stringify({ bin, args, stdin, secretEnv })}\n`);
+  // Names (never values) of secret-looking variables that reached us, so tests can prove none did;
+  // PULUMI_COMMAND_STDOUT/STDERR are the command provider's copy of the previous report.
+  const secretEnv = Object.keys(process.env).filter((name) =>
+    /DATABASE_URL|PASSWORD|PASSPHRASE|API_KEY|TOKEN|^PULUMI_COMMAND_/i.test(name),
+  );
+  if (state)
+    appendFileSync(join(state, "calls.jsonl"), `${JSON.stringify({ bin, args, stdin, secretEnv, ...extra })}\n`);
 }
 
 function fixture(...parts) {
@@ -35,4 +40,32 @@ function hang(name) {
   setInterval(() => {}, 60_000);
 }
 
-module.exports = { FIXTURES, fixture, hang, readStdin, record, statePath, existsSync, readFileSync, writeFileSync };
+/**
+ * Replays a recorded run of fixtures/<tool>/<name>: <name>.stdout (or the older <name>.out) to stdout,
+ * <name>.stderr to stderr, and exits with the code in <name>.exit (0 when absent), so a fake reproduces
+ * the real tool's streams and exit code. Returns false when no such fixture exists.
+ */
+function replay(tool, name) {
+  const stdout = fixture(tool, `${name}.stdout`) ?? fixture(tool, `${name}.out`);
+  const stderr = fixture(tool, `${name}.stderr`);
+  const exit = fixture(tool, `${name}.exit`);
+  if (stdout === undefined && stderr === undefined && exit === undefined) return false;
+  process.stdout.write(stdout ?? "");
+  process.stderr.write(stderr ?? "");
+  // exitCode, not exit(): let the writes above drain first.
+  process.exitCode = Number((exit ?? "0").trim());
+  return true;
+}
+
+module.exports = {
+  FIXTURES,
+  fixture,
+  hang,
+  readStdin,
+  record,
+  replay,
+  statePath,
+  existsSync,
+  readFileSync,
+  writeFileSync,
+};

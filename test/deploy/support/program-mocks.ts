@@ -87,24 +87,23 @@ MockMonitor.prototype.registerResourceHook = (req: any, callback: (err: null, re
 
 /**
  * Stand-in stdout of the health analysis Command (`<name>-analysis`): under mocks nothing runs, so
- * the preload answers with a report that says it is fake, built from the command line's arguments.
+ * the preload answers with a report that says it is fake, built from the Command's `create` (the
+ * CLI's --args-json document, see components/health.ts diagnoseInvocation).
  */
-export function fakeAnalysisStdout(commandLine: string): string {
-  const args = commandLine.split(" ");
-  const revisions: Record<string, number> = {};
-  args.forEach((arg, index) => {
-    if (arg !== "--revision") return;
-    const [name, revision] = String(args[index + 1]).split("=");
-    if (name) revisions[name] = Number(revision);
-  });
-  const analyzerAt = args.indexOf("--analyzer");
+export function fakeAnalysisStdout(create: string): string {
+  let args: { analyzer?: string; revisions?: Record<string, number> } = {};
+  try {
+    args = JSON.parse(create);
+  } catch {
+    // not the health CLI's document: an empty stand-in
+  }
   return JSON.stringify({
-    analyzer: analyzerAt >= 0 ? args[analyzerAt + 1] : "none",
+    analyzer: args.analyzer ?? "none",
     status: "healthy",
     summary: "fake report from the mocks preload: no analysis ran",
     findings: [],
     analyzedAt: "1970-01-01T00:00:00.000Z",
-    revisions,
+    revisions: args.revisions ?? {},
   });
 }
 
