@@ -15,20 +15,107 @@ export interface DatabaseUrlCheck {
   isNeon: boolean;
 }
 
-/** Checks scheme, host, database name and, for Neon hosts, `sslmode=require` and the pooled host. */
-export function checkDatabaseUrl(raw: string): DatabaseUrlCheck {
+/**
+ * The fix for a placeholder. `pulumi config set --secret databaseUrl` without a value prompts for
+ * it, so the real URL is pasted at a prompt, never typed into (or kept in) a shell command line.
+ */
+export const PLACEHOLDER_FIX =
+  "copy the real connection string from the Neon console (Connect, with the password shown) and run `pulumi config set --secret databaseUrl`, which prompts for it; or `pulumi config rm databaseUrl` to use the in-cluster Postgres";
+
+// What marks a URL as a template rather than a real connection string. Each rule names the part
+// (never its value: the password must not reach a message) and is a shape no real URL has:
+//  - `<…>` anywhere (`<password>`, `<host>`) and `[…]` around a word in the user info (Neon's
+//    docs write `[user]:[password]`); an IPv6 host `[::1]` holds no letter past f and is not one;
+//  - an ellipsis `…` (docs abbreviate hosts as `ep-…-pooler`);
+//  - the literal credentials `user:password` / `username:password`, and a password of only `*`
+//    (the Neon console masks it until "show password");
+//  - a `YOUR_…` / `your-…` word, or a run of three or more `x` as a whole word (`xxx`, `ep-xxxx`),
+//    in the user, password, host or database;
+//  - the host `host` / `hostname`, an RFC 2606 `example` label (`db.example.com`), and on Neon the
+//    documentation's endpoints (`ep-example-…`, `ep-cool-darkness-…`) or its password `AbC123dEf`.
+const ANGLE_BRACKETS = /<[^<>]*>/;
+const SQUARE_BRACKET_WORD = /\[[^\]]*[g-z_][^\]]*\]/i;
+const ELLIPSIS = /\u2026/;
+const YOUR_WORD = /(^|[^a-z0-9])your[-_]/i;
+const XXX_WORD = /(^|[^a-z0-9])x{3,}($|[^a-z0-9])/i;
+const PLACEHOLDER_HOSTS = new Set(["host", "hostname"]);
+const NEON_DOCS_ENDPOINT = /^ep-(example|cool-darkness)(-|$)/i;
+const NEON_DOCS_PASSWORD = "AbC123dEf";
+
+function decode(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return part;
+  }
+}
+
+/** Why `raw` is a template rather than a real URL, one reason per rule hit; empty when it is none. */
+export function placeholderReasons(raw: string): string[] {
+  const reasons: string[] = [];
+  if (ANGLE_BRACKETS.test(raw)) reasons.push("it has text in angle brackets (<…>)");
+  if (ELLIPSIS.test(raw)) reasons.push("it has an ellipsis (…) where a name belongs");
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return {
-      problems: ["is not a URL; expected postgresql://user:password@host/database?sslmode=require"],
-      hints: [],
-      isNeon: false,
-    };
+    return reasons;
   }
+  const user = decode(url.username);
+  const password = decode(url.password);
+  const host = url.hostname.toLowerCase();
+  if (SQUARE_BRACKET_WORD.test(`${user}:${password}`)) {
+    reasons.push("its user info has a word in square brackets ([…])");
+  }
+  if (/^(user|username)$/i.test(user) && /^password$/i.test(password)) {
+    reasons.push("its credentials are the literal user:password");
+  }
+  if (/^\*+$/.test(password)) {
+    reasons.push("its password is masked (only *); show the password in the Neon console before copying");
+  }
+  const parts: Array<[string, string]> = [
+    ["user name", user],
+    ["password", password],
+    ["host", host],
+    ["database name", decode(url.pathname.replace(/^\//, ""))],
+  ];
+  if (!ANGLE_BRACKETS.test(raw) && parts.some(([, value]) => ANGLE_BRACKETS.test(value))) {
+    reasons.push("it has text in angle brackets (<…>, percent-encoded)");
+  }
+  for (const [name, value] of parts) {
+    if (YOUR_WORD.test(value)) reasons.push(`its ${name} is a YOUR_… placeholder`);
+    else if (XXX_WORD.test(value)) reasons.push(`its ${name} is an xxx placeholder`);
+  }
+  if (PLACEHOLDER_HOSTS.has(host)) reasons.push(`its host is the word "${host}"`);
+  if (host.split(".").includes("example")) reasons.push(`its host ${host} is a reserved example domain (RFC 2606)`);
+  if (NEON_HOST.test(host)) {
+    if (NEON_DOCS_ENDPOINT.test(host)) reasons.push(`its host ${host} is an example endpoint from documentation`);
+    if (password === NEON_DOCS_PASSWORD) reasons.push("its password is the one in Neon's documentation");
+  }
+  return reasons;
+}
+
+/**
+ * Checks that the URL is not a placeholder (first, as that is the fix to make), then scheme, host,
+ * database name and, for Neon hosts, `sslmode=require` and the pooled host.
+ */
+export function checkDatabaseUrl(raw: string): DatabaseUrlCheck {
   const problems: string[] = [];
   const hints: string[] = [];
+  const placeholder = placeholderReasons(raw);
+  if (placeholder.length > 0) {
+    problems.push(`is a placeholder, not a real connection URL (${placeholder.join("; ")}): ${PLACEHOLDER_FIX}`);
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    // `<host>` makes the URL unparsable; the placeholder message already says what to do.
+    if (problems.length === 0) {
+      problems.push("is not a URL; expected postgresql://user:password@host/database?sslmode=require");
+    }
+    return { problems, hints, isNeon: false };
+  }
   if (url.protocol !== "postgres:" && url.protocol !== "postgresql:") {
     problems.push(`has scheme "${url.protocol.replace(/:$/, "")}"; expected postgresql:// (or postgres://)`);
   }

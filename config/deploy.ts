@@ -60,7 +60,9 @@ export const deployConfigSchema = z
         ctx.addIssue({
           code: "custom",
           path: ["databaseUrl"],
-          message: `${problem}; run \`pulumi config set --secret databaseUrl 'postgresql://user:password@host/db?sslmode=require'\``,
+          message: problem.includes("pulumi config")
+            ? problem
+            : `${problem}; run \`pulumi config set --secret databaseUrl\` (it prompts for the URL)`,
         });
       }
     }

@@ -123,7 +123,7 @@ export const CONFIG_KEYS: Record<string, ConfigKeyDoc> = {
   aiops: {
     type: "object",
     description:
-      "AI health analysis settings (analyzer, timeoutSeconds, historySize, failOn, installKagent, llmProvider, llmApiKey, kagentUrl, agent), set with --path.",
+      "AI health analysis settings (analyzer, timeoutSeconds, historySize, failOn, installKagent, llmProvider, llmApiKey, kagentUrl, agent, azureEndpoint, azureDeployment, azureApiVersion), set with --path.",
     example: "kagent",
   },
 };
@@ -182,9 +182,26 @@ export const AIOPS_FIELDS: Record<string, ConfigKeyDoc> = {
   },
   agent: {
     type: "string",
-    description: "kagent Agent that writes the explanation.",
+    description:
+      "kagent Agent (its metadata.name) that writes the explanation; with installKagent, one the pinned chart creates (docs/aiops.md lists them).",
     default: "k8s-agent",
     example: "k8s-agent",
+  },
+  azureEndpoint: {
+    type: "string",
+    description: "Azure OpenAI endpoint of the installed kagent (llmProvider azureopenai).",
+    example: "https://my-resource.openai.azure.com/",
+  },
+  azureDeployment: {
+    type: "string",
+    description: "Azure OpenAI deployment the installed kagent calls as its model (llmProvider azureopenai).",
+    example: "gpt-4o-mini",
+  },
+  azureApiVersion: {
+    type: "string",
+    description:
+      "Azure OpenAI API version of the installed kagent (llmProvider azureopenai). Unset: the chart's 2023-05-15.",
+    example: "2024-10-21",
   },
 };
 
@@ -208,6 +225,8 @@ export function fixCommand(keyPath: string, example?: string): string {
   const isPath = keyPath.includes(".");
   const flags = [SECRET_KEY_PATHS.has(keyPath) ? "--secret" : "", isPath ? "--path" : ""].filter(Boolean).join(" ");
   const aiopsField = keyPath.startsWith("aiops.") ? keyPath.slice("aiops.".length) : undefined;
+  // A secret is never typed on a command line (shell history, a pasted placeholder): the CLI prompts.
+  if (SECRET_KEY_PATHS.has(keyPath) && example === undefined) return `pulumi config set ${flags} ${keyPath}`;
   const value = example ?? (aiopsField ? AIOPS_EXAMPLES[aiopsField] : CONFIG_KEYS[keyPath]?.example) ?? "<value>";
   return `pulumi config set ${flags ? `${flags} ` : ""}${keyPath} ${value}`;
 }

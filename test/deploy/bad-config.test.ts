@@ -141,6 +141,26 @@ const CASES: BadCase[] = [
     mentions: ["pulumi config set --secret --path aiops.llmApiKey", "anthropic API key"],
   },
   {
+    name: "installKagent with azureopenai and no endpoint",
+    key: "aiops.azureEndpoint",
+    config: {
+      aiops: JSON.stringify({
+        installKagent: true,
+        llmProvider: "azureopenai",
+        llmApiKey: SECRET_CANARY,
+        azureDeployment: "gpt-4o-mini",
+      }),
+    },
+    secretKeys: ["aiops"],
+    mentions: ["pulumi config set --path aiops.azureEndpoint https://"],
+  },
+  {
+    name: "installKagent with a chart toggle as the agent name",
+    key: "aiops.agent",
+    config: { aiops: JSON.stringify({ installKagent: true, llmProvider: "ollama", agent: "argo-rollouts-agent" }) },
+    mentions: ["creates the Agent argo-rollouts-conversion-agent", "pulumi config set --path aiops.agent"],
+  },
+  {
     name: "aiops not an object",
     key: "aiops",
     config: { aiops: "kagent" },

@@ -103,6 +103,12 @@ describe("config/keys.ts against the zod slices", () => {
     }
   });
 
+  it("never puts a secret's value on the command line: its fix lets `pulumi config set` prompt", () => {
+    expect(fixCommand("databaseUrl")).toBe("pulumi config set --secret databaseUrl");
+    expect(fixCommand("aiops.llmApiKey")).toBe("pulumi config set --secret --path aiops.llmApiKey");
+    expect(fixCommand("namespace")).toBe("pulumi config set namespace todo-dev");
+  });
+
   it("gives every key an example its own slice accepts", () => {
     for (const [key, doc] of Object.entries(CONFIG_KEYS)) {
       if (doc.type === "object" || doc.secret) continue;

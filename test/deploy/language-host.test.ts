@@ -20,7 +20,7 @@ describe("the project as Pulumi's language host loads it", () => {
     expect(peers["ts-node"]).toMatch(/<\s*12/);
     expect(major(json("node_modules/typescript/package.json").version)).toBeLessThan(7);
     expect(major(json("node_modules/ts-node/package.json").version)).toBe(10);
-    expect(rootPackage.devDependencies.typescript).toMatch(/^[~^]?[1-6]\./);
+    expect(rootPackage.dependencies.typescript).toMatch(/^[~^]?[1-6]\./);
   });
 
   it("skips type checks on every deploy (noCheck → transpileOnly) and has the SWC binding ts-node is told to use", () => {
