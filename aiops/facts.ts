@@ -47,6 +47,8 @@ interface K8sEvent {
   count?: number;
   lastTimestamp?: string;
   eventTime?: string;
+  /** events.k8s.io reporters (the scheduler) count repeats here and leave `count` unset. */
+  series?: { count?: number; lastObservedTime?: string };
   type?: string;
 }
 interface List<T> {
@@ -106,8 +108,8 @@ export function warningEventFacts(list: List<K8sEvent>): EventFacts[] {
       object: `${(e.involvedObject?.kind ?? "object").toLowerCase()}/${e.involvedObject?.name ?? "?"}`,
       reason: e.reason ?? "",
       message: (e.message ?? "").trim(),
-      count: e.count ?? 1,
-      lastSeen: e.lastTimestamp ?? e.eventTime,
+      count: e.series?.count ?? e.count ?? 1,
+      lastSeen: e.lastTimestamp ?? e.series?.lastObservedTime ?? e.eventTime,
     }))
     .sort((a, b) => (b.lastSeen ?? "").localeCompare(a.lastSeen ?? ""))
     .slice(0, LIMITS.events);

@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { diagnose } from "../../aiops/diagnose";
+import { warningEventFacts } from "../../aiops/facts";
 import { aiopsConfigSchema } from "../../config/aiops";
 import { type FakeWorld, fakeWorld } from "./fakes";
 
@@ -90,5 +93,34 @@ describe("diagnose against a fake kubectl and fake kagent (recorded outputs)", (
     const { report } = await diagnose({ namespace: "todo", aiops: aiopsConfigSchema.parse({}), env: world.env });
     expect(report.status).toBe("unavailable");
     expect(report.findings[0]?.message).toContain("not installed");
+  });
+});
+
+describe("warningEventFacts", () => {
+  it("counts the scheduler's repeats from series.count (events.k8s.io leaves count unset)", () => {
+    const events = JSON.parse(readFileSync(join(__dirname, "../fakes/fixtures/cluster/pending/events.json"), "utf8"));
+    expect(warningEventFacts(events)).toEqual([
+      expect.objectContaining({
+        object: "pod/api-6d5f8c7b9-p9o8i",
+        reason: "FailedScheduling",
+        count: 6,
+        lastSeen: "2026-11-25T06:10:00.000000Z",
+      }),
+    ]);
+  });
+
+  it("keeps core/v1 count and lastTimestamp when they are set", () => {
+    const list = {
+      items: [
+        {
+          type: "Warning",
+          reason: "BackOff",
+          count: 4,
+          lastTimestamp: "2026-11-25T06:00:00Z",
+          involvedObject: { kind: "Pod", name: "p" },
+        },
+      ],
+    };
+    expect(warningEventFacts(list)[0]).toMatchObject({ count: 4, lastSeen: "2026-11-25T06:00:00Z" });
   });
 });
