@@ -16,6 +16,7 @@ export const EnvSchema = Type.Object({
   DB_STARTUP_RETRIES: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
   READY_TIMEOUT_MS: Type.Optional(Millis),
   SHUTDOWN_TIMEOUT_MS: Type.Optional(Millis),
+  SHUTDOWN_DRAIN_MS: Type.Optional(Type.Integer({ minimum: 0 })),
   LOG_LEVEL: Type.Optional(Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)))),
 });
 type Env = Static<typeof EnvSchema>;
@@ -29,6 +30,8 @@ export interface Config {
   dbStartupRetries: number;
   readyTimeoutMs: number;
   shutdownTimeoutMs: number;
+  /** After SIGTERM, keep serving this long (readiness 503, `Connection: close`) before closing. */
+  shutdownDrainMs: number;
   logLevel: string;
 }
 
@@ -62,6 +65,13 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
   } catch {
     throw new ConfigError("invalid configuration: DATABASE_URL is not a parseable URL");
   }
+  const shutdownTimeoutMs = env.SHUTDOWN_TIMEOUT_MS ?? 10_000;
+  const shutdownDrainMs = env.SHUTDOWN_DRAIN_MS ?? 0;
+  if (shutdownDrainMs >= shutdownTimeoutMs) {
+    throw new ConfigError(
+      `invalid configuration: SHUTDOWN_DRAIN_MS (${shutdownDrainMs}) must be less than SHUTDOWN_TIMEOUT_MS (${shutdownTimeoutMs}), which counts from the same signal`,
+    );
+  }
   return {
     databaseUrl: env.DATABASE_URL,
     port: env.PORT ?? 8080,
@@ -70,7 +80,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     dbConnectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS ?? 5_000,
     dbStartupRetries: env.DB_STARTUP_RETRIES ?? 10,
     readyTimeoutMs: env.READY_TIMEOUT_MS ?? 1_000,
-    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10_000,
+    shutdownTimeoutMs,
+    shutdownDrainMs,
     logLevel: env.LOG_LEVEL ?? "info",
   };
 }

@@ -15,8 +15,18 @@ describe("loadConfig", () => {
       dbStartupRetries: 10,
       readyTimeoutMs: 1_000,
       shutdownTimeoutMs: 10_000,
+      shutdownDrainMs: 0,
       logLevel: "info",
     });
+  });
+
+  it("reads the shutdown drain the chart sets (SHUTDOWN_DRAIN_MS below SHUTDOWN_TIMEOUT_MS)", () => {
+    const config = loadConfig({
+      DATABASE_URL: URL_WITH_PASSWORD,
+      SHUTDOWN_DRAIN_MS: "5000",
+      SHUTDOWN_TIMEOUT_MS: "15000",
+    });
+    expect(config).toMatchObject({ shutdownDrainMs: 5_000, shutdownTimeoutMs: 15_000 });
   });
 
   it("reads numbers from strings", () => {
@@ -31,6 +41,11 @@ describe("loadConfig", () => {
     [{ DATABASE_URL: URL_WITH_PASSWORD, PORT: "70000" }, "PORT must be <= 65535"],
     [{ DATABASE_URL: URL_WITH_PASSWORD, DB_POOL_MAX: "0" }, "DB_POOL_MAX"],
     [{ DATABASE_URL: URL_WITH_PASSWORD, LOG_LEVEL: "loud" }, "LOG_LEVEL must be one of"],
+    [{ DATABASE_URL: URL_WITH_PASSWORD, SHUTDOWN_DRAIN_MS: "-1" }, "SHUTDOWN_DRAIN_MS must be >= 0"],
+    [
+      { DATABASE_URL: URL_WITH_PASSWORD, SHUTDOWN_DRAIN_MS: "10000" },
+      "SHUTDOWN_DRAIN_MS (10000) must be less than SHUTDOWN_TIMEOUT_MS (10000)",
+    ],
   ])("rejects %j naming the variable", (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

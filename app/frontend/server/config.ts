@@ -12,8 +12,10 @@ export interface ServerConfig {
   /** The `vite build` output holding index.html and assets/. */
   staticDir: string;
   logLevel: string;
-  /** How long SIGTERM waits for in-flight requests before exiting anyway. */
+  /** After SIGTERM, exit 1 if draining and closing take longer than this. */
   shutdownTimeoutMs: number;
+  /** After SIGTERM, keep serving this long (readiness 503, `Connection: close`) before closing. */
+  shutdownDrainMs: number;
 }
 
 /** dist/server/config.js → dist/client, the layout `npm run build` produces. */
@@ -55,12 +57,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
   }
 
+  const shutdownTimeoutMs = integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000);
+  const shutdownDrainMs = integer(env, "SHUTDOWN_DRAIN_MS", 0, 0, 600_000);
+  if (shutdownDrainMs >= shutdownTimeoutMs && shutdownDrainMs > 0) {
+    throw new Error(
+      `SHUTDOWN_DRAIN_MS (${shutdownDrainMs}) must be less than SHUTDOWN_TIMEOUT_MS (${shutdownTimeoutMs}), which counts from the same signal`,
+    );
+  }
+
   return {
     port: integer(env, "PORT", 8080, 0, 65_535),
     host: env.HOST || "0.0.0.0",
     backendUrl,
     staticDir,
     logLevel,
-    shutdownTimeoutMs: integer(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 0, 600_000),
+    shutdownTimeoutMs,
+    shutdownDrainMs,
   };
 }

@@ -1,7 +1,10 @@
-// Starts the production server and shuts it down gracefully: on SIGTERM it stops accepting,
-// lets in-flight requests (and proxied API calls) finish, then exits before the pod's grace period.
+// Starts the production server and shuts it down gracefully (shutdown.ts has the order): on
+// SIGTERM readiness turns 503 and every response closes its socket, the server keeps serving for
+// SHUTDOWN_DRAIN_MS, then stops accepting, lets in-flight requests (and proxied API calls) finish
+// and exits before the pod's grace period.
 import { buildServer } from "./app.ts";
 import { loadConfig, type ServerConfig } from "./config.ts";
+import { DrainState, gracefulShutdown } from "./shutdown.ts";
 
 let config: ServerConfig;
 try {
@@ -11,28 +14,23 @@ try {
   process.exit(1);
 }
 
+const drain = new DrainState();
 const app = await buildServer({
   staticDir: config.staticDir,
   backendUrl: config.backendUrl,
   logger: { level: config.logLevel },
+  drain,
 });
 
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.once(signal, () => {
-    app.log.info({ signal }, "shutting down");
-    setTimeout(() => {
-      app.log.error("in-flight requests did not finish in time; exiting");
-      process.exit(1);
-    }, config.shutdownTimeoutMs).unref();
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, "error while closing");
-        process.exit(1);
-      },
-    );
-  });
-}
+const shutdown = gracefulShutdown({
+  app,
+  drain,
+  drainMs: config.shutdownDrainMs,
+  timeoutMs: config.shutdownTimeoutMs,
+  exit: (code) => process.exit(code),
+});
+process.once("SIGTERM", shutdown);
+process.once("SIGINT", shutdown);
 
 try {
   await app.listen({ port: config.port, host: config.host });

@@ -33,8 +33,16 @@ describe.runIf(hasCapabilities("postgres"))("database outages (real Postgres sto
     expect(first.json()).toEqual({ status: "database unavailable" });
     expect(Date.now() - stoppedAt).toBeLessThan(2_000);
     expect((await backend.app.inject({ url: "/healthz" })).statusCode).toBe(200);
-    // API calls fail as a generic 500 while the DB is down, never hang.
-    expect((await backend.app.inject({ url: "/api/todos" })).statusCode).toBe(500);
+    // API calls fail as a clean, retryable 503 while the DB is down, never hang and never a 500.
+    const during = await backend.app.inject({ url: "/api/todos" });
+    expect(during.statusCode).toBe(503);
+    expect(during.headers["retry-after"]).toBe("2");
+    expect(during.json()).toEqual({
+      error: "Service Unavailable",
+      message: "the database is unavailable; retry shortly",
+    });
+    const write = await backend.app.inject({ method: "POST", url: "/api/todos", payload: { title: "while down" } });
+    expect(write.statusCode).toBe(503);
 
     await backend.postgres.start();
     await pollStatus(backend, "/readyz", 200, 10_000);
