@@ -8,7 +8,7 @@ import { createStackNamespace } from "./components/namespace";
 import { loadPlatformConfig } from "./config";
 import { connectDatabase } from "./program/database";
 import { analyzeDeployHealth } from "./program/health";
-import { buildAppImages } from "./program/images";
+import { buildAppImages, releaseImages } from "./program/images";
 import { deployAppReleases } from "./program/releases";
 import { stackOutputs } from "./program/stack-outputs";
 
@@ -17,8 +17,9 @@ const cfg = loadPlatformConfig();
 for (const hint of cfg.hints) pulumi.log.warn(hint);
 const { deploy } = cfg;
 
-// 2. The backend and frontend images, loaded into the cluster.
-const images = buildAppImages(__dirname, cfg.images);
+// 2. The backend and frontend images, loaded into the cluster; what each release runs (its image,
+//    or the one backendImage / frontendImage names).
+const images = releaseImages(buildAppImages(__dirname, cfg.images), cfg.images);
 
 // 3. The cluster and this stack's namespace.
 const provider = new k8s.Provider("cluster", { context: deploy.kubeContext });
@@ -30,7 +31,8 @@ const database = connectDatabase({ cfg, provider, namespace: namespaceName });
 // 5. The Helm releases: backend, then frontend.
 const releases = deployAppReleases({ cfg, provider, namespace: namespaceName, images, database });
 
-// 6. The AI health analysis of what was deployed (and kagent, when the stack installs it).
+// 6. The AI health analysis of what was deployed (and kagent, when the stack installs it); none at
+//    all with aiops.analyzer off.
 const healthCheck = analyzeDeployHealth({
   cfg,
   provider,

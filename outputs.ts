@@ -36,10 +36,29 @@ export interface PlatformOutputs {
   databaseSecretName: string;
   /**
    * The AI health report of the last deploy that changed an image or a release revision: status
-   * decided from cluster facts, the analyzer's explanation, findings (docs/aiops.md).
+   * decided from cluster facts, the analyzer's explanation, findings (docs/aiops.md). With
+   * aiops.analyzer off no health check exists and this is HEALTH_CHECK_OFF (status "off").
    */
-  health: HealthReport;
+  health: HealthOutput;
 }
+
+/** The `health` output of a stack whose aiops.analyzer is off: no health check ran, none will. */
+export interface HealthCheckOff {
+  analyzer: "off";
+  status: "off";
+  summary: string;
+}
+
+/** What `health` holds: a report, or HealthCheckOff. Narrow on `status` ("off") before reading a report's fields. */
+export type HealthOutput = HealthReport | HealthCheckOff;
+
+/** The constant `health` of a stack with aiops.analyzer off (so its outputs never change between updates). */
+export const HEALTH_CHECK_OFF: HealthCheckOff = {
+  analyzer: "off",
+  status: "off",
+  summary:
+    "no health check: aiops.analyzer is off (pulumi config set --path aiops.analyzer none runs the facts-only check)",
+};
 
 /** The program's exports: every output an Output of the contract's value. */
 export type PlatformStackOutputs = { [K in keyof PlatformOutputs]: pulumi.Output<PlatformOutputs[K]> };

@@ -115,6 +115,12 @@ function describeIssue(issue: z.core.$ZodIssue | undefined): string {
 function aiopsFrom(input: Record<string, unknown>, source: string): AiopsConfig {
   const result = aiopsConfigSchema.safeParse(input);
   if (!result.success) throw new Error(`invalid ${source} ${describeIssue(result.error.issues[0])}`);
+  // aiops.analyzer off means the program runs no analysis at all; this CLI is that analysis.
+  if (result.data.analyzer === "off") {
+    throw new Error(
+      `invalid ${source} analyzer: off runs no analysis (it is the stack setting that leaves the health check out); use none for the cluster facts without an analyzer`,
+    );
+  }
   return result.data;
 }
 

@@ -1,5 +1,5 @@
 // One health analysis: facts → verdict → analyzer explanation → redacted report (→ history).
-import type { AiopsConfig } from "../config/aiops";
+import { type AiopsConfig, analysisAnalyzer } from "../config/aiops";
 import { runAnalyzer } from "./analyzers";
 import { collectFacts } from "./facts";
 import { appendHistory } from "./history";
@@ -75,10 +75,11 @@ export async function diagnose(options: DiagnoseOptions): Promise<Diagnosis> {
   const facts = redactor.deep(withRolloutPods(await collectFacts(target), options.rolloutPods));
   const verdict = decideVerdict(facts, { keepEventsOfGonePods: options.keepEventsOfGonePods });
   const timeoutMs = options.analyzerTimeoutMs ?? options.aiops.timeoutSeconds * 1000;
-  const analyzer = options.aiops.analyzer;
+  // off runs no health check, but the error hook still diagnoses a failed release: from facts alone.
+  const analyzer = analysisAnalyzer(options.aiops);
   let outcome: AnalyzerOutcome;
   if (analyzer === "none") {
-    outcome = { analyzer, ok: false, problem: "no analyzer configured (aiops.analyzer is none)" };
+    outcome = { analyzer, ok: false, problem: `no analyzer configured (aiops.analyzer is ${options.aiops.analyzer})` };
   } else if (facts.error) {
     outcome = { analyzer, ok: false, problem: "skipped: the cluster facts could not be read" };
   } else {

@@ -6,6 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 
+import { POSTGRES_PORT, postgresNetworkPolicySpec } from "./network-policy";
 import { DATABASE_URL_KEY, type SecretRef } from "./release-values";
 
 export type DatabaseMode = "neon" | "in-cluster";
@@ -14,6 +15,8 @@ export type DatabaseMode = "neon" | "in-cluster";
 export const DATABASE_SECRET_NAME = "todo-database";
 const POSTGRES_NAME = "todo-postgres";
 const POSTGRES_UID = 999; // the postgres user of the official Debian-based image
+/** Labels of the in-cluster Postgres pods (the backend's NetworkPolicy egress selects them). */
+export const POSTGRES_POD_LABELS: Readonly<Record<string, string>> = databaseLabels("database");
 
 export interface TodoDatabaseArgs {
   namespace: pulumi.Input<string>;
@@ -34,6 +37,12 @@ export interface TodoDatabaseArgs {
    * @default a generated one (RandomPassword), kept in the stack's state
    */
   postgresPassword?: pulumi.Input<string>;
+  /**
+   * In-cluster only: a NetworkPolicy on Postgres that lets in only the pods of this backend release
+   * and its migration Job, on 5432, and lets nothing out.
+   * @default no NetworkPolicy
+   */
+  networkPolicy?: { backendReleaseName: string };
 }
 
 export class TodoDatabase extends pulumi.ComponentResource {
@@ -87,7 +96,7 @@ function databaseLabels(component: string): Record<string, string> {
 
 /** Postgres as a StatefulSet that passes Pod Security "restricted"; returns its URL (secret). */
 function createInClusterPostgres(name: string, args: TodoDatabaseArgs, parent: pulumi.Resource) {
-  const labels = databaseLabels("database");
+  const labels = { ...POSTGRES_POD_LABELS };
   // Alphanumeric only, so the password needs no escaping inside the URL.
   const password =
     args.postgresPassword === undefined
@@ -171,8 +180,24 @@ function createInClusterPostgres(name: string, args: TodoDatabaseArgs, parent: p
     },
     { parent },
   );
+  const networkPolicy = args.networkPolicy
+    ? [
+        new k8s.networking.v1.NetworkPolicy(
+          `${name}-postgres`,
+          {
+            metadata: { name: POSTGRES_NAME, namespace: args.namespace, labels },
+            spec: postgresNetworkPolicySpec({
+              postgresLabels: labels,
+              backendReleaseName: args.networkPolicy.backendReleaseName,
+              port: POSTGRES_PORT,
+            }),
+          },
+          { parent },
+        ),
+      ]
+    : [];
   const url = pulumi.secret(
     pulumi.interpolate`postgresql://todo:${password}@${POSTGRES_NAME}.${args.namespace}.svc.cluster.local:5432/todo?sslmode=disable`,
   );
-  return { url, ready: [credentials, service, statefulSet] };
+  return { url, ready: [credentials, service, statefulSet, ...networkPolicy] };
 }

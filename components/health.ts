@@ -112,6 +112,12 @@ export class AiHealthCheck extends pulumi.ComponentResource {
   readonly command: command.local.Command;
 
   constructor(name: string, args: AiHealthCheckArgs, opts?: pulumi.ComponentResourceOptions) {
+    // off means no health check: the program creates none (program/health.ts), never one that would not run.
+    if (args.aiops.analyzer === "off") {
+      throw new Error(
+        `AiHealthCheck ${name}: aiops.analyzer is off, which means no health check; do not create an AiHealthCheck`,
+      );
+    }
     super("todo-platform:aiops:AiHealthCheck", name, {}, opts);
     const releases = pulumi.output(args.releases);
     const create = pulumi

@@ -2,6 +2,8 @@
 // delivery manifest diff all call releaseValues() so they render exactly the same thing.
 import * as pulumi from "@pulumi/pulumi";
 
+import { type ChartNetworkPolicy, noNetworkPolicy } from "./network-policy";
+
 export type TodoComponentName = "backend" | "frontend";
 export type PullPolicy = "Always" | "IfNotPresent" | "Never";
 
@@ -35,7 +37,55 @@ export interface ReleaseValuesInput {
   ingressHost?: string;
   /** Hash of the chart files (components/chart.ts chartChecksum). */
   chartChecksum: string;
+  /** The release's NetworkPolicies (components/network-policy.ts appNetworkPolicies); unset renders none. */
+  networkPolicy?: ChartNetworkPolicy;
 }
+
+/** Timing of one probe (the chart's probes.readiness / liveness / startup). */
+export interface ProbeTiming {
+  periodSeconds: number;
+  timeoutSeconds: number;
+  failureThreshold: number;
+}
+
+/** How a pod stops (the chart's `shutdown` block; app/backend/src/shutdown.ts has the order). */
+export interface ShutdownValues {
+  /** preStop sleep before SIGTERM, while the pod leaves the endpoints and kube-proxy. */
+  preStopSeconds: number;
+  /** After SIGTERM: keep serving (readiness 503, `Connection: close`) this long (SHUTDOWN_DRAIN_MS). */
+  drainSeconds: number;
+  /** After SIGTERM: exit 1 past this (SHUTDOWN_TIMEOUT_MS). */
+  timeoutSeconds: number;
+  /** From the deletion: must exceed preStopSeconds + timeoutSeconds (the chart refuses less). */
+  terminationGracePeriodSeconds: number;
+}
+
+/**
+ * Readiness every second (a new pod joins the Service about a second after it can serve; two
+ * failures in a row, so one slow answer does not flap it); liveness slower, since a failure
+ * restarts the container; startup every second within the same 60 s budget as before.
+ */
+export const PROBE_TIMING: Pick<ChartValues["probes"], "readiness" | "liveness" | "startup"> = {
+  readiness: { periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 2 },
+  liveness: { periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 },
+  startup: { periodSeconds: 1, timeoutSeconds: 1, failureThreshold: 60 },
+};
+
+/** Every new pod at once, never below the desired count, available as soon as ready. */
+export const ROLLOUT: ChartValues["rollout"] = { maxSurge: "100%", maxUnavailable: 0, minReadySeconds: 0 };
+
+/**
+ * 5 s of preStop for the endpoint removal to reach kube-proxy; 5 s of drain, more than the 4 s the
+ * frontend proxy keeps an idle backend socket (app/frontend/server/app.ts UPSTREAM_KEEP_ALIVE_MS),
+ * so a draining backend closes no socket the proxy still holds; 15 s from SIGTERM to a forced
+ * exit; 25 s of grace, more than 5 + 15.
+ */
+export const SHUTDOWN: ShutdownValues = {
+  preStopSeconds: 5,
+  drainSeconds: 5,
+  timeoutSeconds: 15,
+  terminationGracePeriodSeconds: 25,
+};
 
 /** Values accepted by charts/todo-service (mirrors values.yaml and values.schema.json). */
 export interface ChartValues {
@@ -48,7 +98,15 @@ export interface ChartValues {
   env: Record<string, string>;
   secretEnv: { name: string; secretName: string; key: string }[];
   migration: { enabled: boolean; args: string[]; backoffLimit: number; activeDeadlineSeconds: number };
-  probes: { livenessPath: string; readinessPath: string };
+  probes: {
+    livenessPath: string;
+    readinessPath: string;
+    readiness: ProbeTiming;
+    liveness: ProbeTiming;
+    startup: ProbeTiming;
+  };
+  rollout: { maxSurge: number | string; maxUnavailable: number | string; minReadySeconds: number };
+  shutdown: ShutdownValues;
   resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
   podDisruptionBudget: { enabled: boolean; maxUnavailable: number };
   topologySpread: { enabled: boolean; maxSkew: number };
@@ -56,6 +114,12 @@ export interface ChartValues {
   serviceAccount: { create: boolean; name: string };
   podAnnotations: Record<string, string>;
   chartChecksum: string;
+  networkPolicy: ChartNetworkPolicy;
+}
+
+/** `todo-<component>`, the Helm release name the program gives each service. */
+export function defaultReleaseName(component: TodoComponentName): string {
+  return `todo-${component}`;
 }
 
 /** `<release>.<namespace>.svc.cluster.local`, the Service's in-cluster DNS name. */
@@ -101,7 +165,15 @@ export function releaseValues(input: ReleaseValuesInput): ChartValues {
     env: isBackend ? {} : { BACKEND_URL: input.backendUrl ?? "" },
     secretEnv: isBackend && secret ? [{ name: DATABASE_URL_KEY, secretName: secret.name, key: secret.key }] : [],
     migration: { enabled: isBackend, args: ["migrate"], backoffLimit: 1, activeDeadlineSeconds: 300 },
-    probes: { livenessPath: "/healthz", readinessPath: "/readyz" },
+    probes: {
+      livenessPath: "/healthz",
+      readinessPath: "/readyz",
+      readiness: { ...PROBE_TIMING.readiness },
+      liveness: { ...PROBE_TIMING.liveness },
+      startup: { ...PROBE_TIMING.startup },
+    },
+    rollout: { ...ROLLOUT },
+    shutdown: { ...SHUTDOWN },
     resources: isBackend
       ? { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "384Mi" } }
       : { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
@@ -116,5 +188,6 @@ export function releaseValues(input: ReleaseValuesInput): ChartValues {
     serviceAccount: { create: true, name: "" },
     podAnnotations: secret?.version ? { "todo-platform.dev/database-secret-version": secret.version } : {},
     chartChecksum: input.chartChecksum,
+    networkPolicy: input.networkPolicy ?? noNetworkPolicy(),
   };
 }

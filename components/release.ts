@@ -4,8 +4,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { CHART_PATH, chartChecksum } from "./chart";
+import type { ChartNetworkPolicy } from "./network-policy";
 import {
   type ChartValues,
+  defaultReleaseName,
   type PullPolicy,
   releaseValues,
   type SecretRef,
@@ -32,6 +34,11 @@ export interface TodoReleaseArgs {
   backendUrl?: pulumi.Input<string>;
   /** Adds an Ingress for this host. */
   ingressHost?: pulumi.Input<string | undefined>;
+  /**
+   * The release's NetworkPolicies (components/network-policy.ts appNetworkPolicies).
+   * @default none rendered
+   */
+  networkPolicy?: pulumi.Input<ChartNetworkPolicy>;
   /**
    * Helm timeout in seconds (hooks included); atomic rolls back when it passes.
    * @default 600
@@ -66,12 +73,20 @@ export class TodoRelease extends pulumi.ComponentResource {
     // releaseOptions holds hooks (functions), which are not component inputs.
     const { releaseOptions: _options, ...inputs } = args;
     super("todo-platform:release:TodoRelease", name, inputs, opts);
-    const releaseName = args.releaseName ?? `todo-${args.component}`;
+    const releaseName = args.releaseName ?? defaultReleaseName(args.component);
     const checksum = chartChecksum();
 
     this.values = pulumi
-      .all([args.imageRef, args.pullPolicy, args.replicas, args.databaseSecret, args.backendUrl, args.ingressHost])
-      .apply(([imageRef, pullPolicy, replicas, databaseSecret, backendUrl, ingressHost]) =>
+      .all([
+        args.imageRef,
+        args.pullPolicy,
+        args.replicas,
+        args.databaseSecret,
+        args.backendUrl,
+        args.ingressHost,
+        args.networkPolicy,
+      ])
+      .apply(([imageRef, pullPolicy, replicas, databaseSecret, backendUrl, ingressHost, networkPolicy]) =>
         releaseValues({
           component: args.component,
           releaseName,
@@ -82,6 +97,7 @@ export class TodoRelease extends pulumi.ComponentResource {
           backendUrl,
           ingressHost,
           chartChecksum: checksum,
+          networkPolicy,
         }),
       );
 

@@ -5,12 +5,21 @@ import { BUILT_IN_AGENTS, builtInAgent, builtInAgentByToggle } from "../lib/kage
 import { LAPTOP_VERSIONS } from "../lib/laptop-versions";
 import { LLM_PROVIDERS, PROVIDERS } from "../lib/llm-providers";
 
+/** Who explains a health analysis: an AI analyzer, or none (the cluster facts alone). */
 export const ANALYZERS = ["kagent", "k8sgpt", "kubectl-ai", "none"] as const;
 export type AnalyzerName = (typeof ANALYZERS)[number];
+/**
+ * The values of aiops.analyzer: an analyzer, or off. off means no health check at all: no
+ * AiHealthCheck and no Command (so no kubectl, no AI, no aiops-history entry), no kagent install;
+ * the `health` output is HEALTH_CHECK_OFF (outputs.ts). A failed release is still diagnosed by the
+ * error hook, from cluster facts only (as with none). none, by contrast, still runs the check.
+ */
+export const ANALYZER_SETTINGS = [...ANALYZERS, "off"] as const;
+export type AnalyzerSetting = (typeof ANALYZER_SETTINGS)[number];
 
 export const aiopsConfigSchema = z
   .object({
-    analyzer: z.enum(ANALYZERS).default("kagent"),
+    analyzer: z.enum(ANALYZER_SETTINGS).default("kagent"),
     timeoutSeconds: z.number().int().min(5).max(900).default(120),
     historySize: z.number().int().min(1).max(500).default(20),
     failOn: z.enum(["never", "unhealthy"]).default("never"),
@@ -30,10 +39,24 @@ export const aiopsConfigSchema = z
   })
   .strict()
   .superRefine((value, ctx) => {
+    if (value.analyzer === "off" && value.installKagent) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["installKagent"],
+        message:
+          "installKagent installs kagent for the health check, and aiops.analyzer off turns the health check off; run `pulumi config set --path aiops.installKagent false` (this removes kagent from the cluster), or choose an analyzer with `pulumi config set --path aiops.analyzer kagent`",
+      });
+      return;
+    }
     for (const { field, message } of kagentInstallProblems(value))
       ctx.addIssue({ code: "custom", path: [field], message });
   });
 export type AiopsConfig = z.infer<typeof aiopsConfigSchema>;
+
+/** The analyzer an analysis runs with this config: off, which runs none of its own, diagnoses from facts alone. Pure. */
+export function analysisAnalyzer(aiops: Pick<AiopsConfig, "analyzer">): AnalyzerName {
+  return aiops.analyzer === "off" ? "none" : aiops.analyzer;
+}
 
 export interface KagentInstallProblem {
   /** The aiops field the message is about. */

@@ -140,3 +140,17 @@ export function checkDatabaseUrl(raw: string): DatabaseUrlCheck {
   }
   return { problems, hints, host: host || undefined, isNeon };
 }
+
+/**
+ * The TCP port a valid databaseUrl connects to: its explicit port, else Postgres's 5432. Only the
+ * number leaves the URL (for the backend's NetworkPolicy egress); the URL itself stays secret. Pure.
+ */
+export function databaseUrlPort(raw: string): number {
+  let port = "";
+  try {
+    port = new URL(raw).port;
+  } catch {
+    throw new Error("databaseUrl is not a URL (its value is not shown); run `pulumi config set --secret databaseUrl`");
+  }
+  return port === "" ? 5432 : Number(port);
+}

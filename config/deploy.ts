@@ -1,5 +1,6 @@
 // Config slice for the deploy (owned by the deploy component): cluster, namespace, replicas,
 // database and release settings. Flat keys, e.g. `pulumi config set frontendReplicas 3`.
+import { isIPv4, isIPv6 } from "node:net";
 import { z } from "zod";
 
 import { checkDatabaseUrl } from "./database-url";
@@ -11,8 +12,16 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 /** Kubernetes storage quantity such as 1Gi or 500Mi. */
 const STORAGE_QUANTITY = /^[1-9][0-9]*(Ki|Mi|Gi|Ti)$/;
 /** `[registry/]repository[:tag][@sha256:digest]`, lowercase repository path. */
-const IMAGE_REFERENCE =
+export const IMAGE_REFERENCE =
   /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
+/** `<IPv4 or IPv6 address>/<prefix length>`, e.g. 0.0.0.0/0 or 203.0.113.0/24. */
+export function isCidr(value: string): boolean {
+  const [address = "", prefix, ...rest] = value.split("/");
+  if (rest.length > 0 || prefix === undefined || !/^\d{1,3}$/.test(prefix)) return false;
+  if (isIPv4(address)) return Number(prefix) <= 32;
+  return isIPv6(address) && Number(prefix) <= 128;
+}
+
 /** Alphanumeric: the password is put into postgresql://todo:<password>@… without escaping. */
 const POSTGRES_PASSWORD = /^[A-Za-z0-9]{16,128}$/;
 
@@ -44,6 +53,40 @@ export const deployConfigSchema = z
     ingressHost: z.string().max(253).regex(DNS_SUBDOMAIN, "must be a DNS name such as todo.local").optional(),
     releaseTimeoutSeconds: z.number().int().min(60).max(3600).default(600),
     releaseMaxHistory: z.number().int().min(1).max(100).default(10),
+    /** NetworkPolicies for both releases and the in-cluster Postgres; off for a CNI that cannot enforce them. */
+    networkPolicies: z.boolean().default(true),
+    /** Namespaces (e.g. ingress-nginx, monitoring) whose pods may reach the backend. */
+    networkPolicyAllowNamespaces: z
+      .array(
+        z
+          .string()
+          .max(63, "each namespace must be at most 63 characters")
+          .regex(
+            DNS_LABEL,
+            "each namespace must be a DNS label: lowercase letters, digits and '-', e.g. ingress-nginx",
+          ),
+        {
+          error:
+            "must be a list of namespace names; run `pulumi config rm networkPolicyAllowNamespaces && pulumi config set --path 'networkPolicyAllowNamespaces[0]' ingress-nginx`",
+        },
+      )
+      .max(20, "at most 20 namespaces")
+      .superRefine((names, ctx) => {
+        for (const [index, name] of names.entries()) {
+          if (names.indexOf(name) === index) continue;
+          ctx.addIssue({
+            code: "custom",
+            path: [index],
+            message: `lists ${name} twice; run \`pulumi config rm --path 'networkPolicyAllowNamespaces[${index}]'\``,
+          });
+        }
+      })
+      .default([]),
+    /** Addresses the backend may reach the databaseUrl's port on (only with databaseUrl). */
+    networkPolicyDatabaseCidr: z
+      .string()
+      .refine(isCidr, "must be an IPv4 or IPv6 CIDR such as 0.0.0.0/0 or 203.0.113.0/24")
+      .default("0.0.0.0/0"),
   })
   .strict()
   .superRefine((value, ctx) => {

@@ -2,6 +2,8 @@
 // `pulumi config set imageLoader kind`, `pulumi config set --secret imageRegistryPassword …`.
 import { z } from "zod";
 
+import { IMAGE_REFERENCE } from "./deploy";
+
 export const IMAGE_LOADERS = ["minikube", "kind", "registry", "none"] as const;
 export type ImageLoaderName = (typeof IMAGE_LOADERS)[number];
 
@@ -12,6 +14,34 @@ const CLUSTER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 // parses, but the `docker-container` builder docker-build creates has its own localhost
 // (docker/buildx#94), so it is no example here (docs/images.md, "Registry").
 const REGISTRY_PREFIX = /^[a-z0-9]+(?:[.-][a-z0-9]+)*(?::\d{1,5})?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+
+/**
+ * Why `ref` cannot replace a release's image, or undefined: it must be an image reference, pinned
+ * to a tag other than `latest` or to a digest (as the images-pinned policy requires of every
+ * deployed image), since the pods pull it with IfNotPresent. Pure.
+ */
+export function imageOverrideProblem(ref: string, component: "backend" | "frontend"): string | undefined {
+  const example = `ghcr.io/acme/todo-${component}:1.4.2`;
+  if (!IMAGE_REFERENCE.test(ref)) {
+    return `must be a full image reference ([registry/]repository:tag or …@sha256:<digest>, lowercase repository), e.g. ${example}`;
+  }
+  if (/@sha256:[0-9a-f]{64}$/.test(ref)) return undefined;
+  const tag = /:([^/:]+)$/.exec(ref)?.[1];
+  if (tag === undefined)
+    return `has no tag, so it means \`latest\`, which moves; pin a tag or a digest, e.g. ${example}`;
+  if (tag.toLowerCase() === "latest") return `uses the moving \`latest\` tag; pin a tag or a digest, e.g. ${example}`;
+  return undefined;
+}
+
+/** A release's image override: unset (the release runs its AppImage) or a pinned reference. */
+const imageOverride = (component: "backend" | "frontend") =>
+  z
+    .string()
+    .superRefine((ref, ctx) => {
+      const problem = imageOverrideProblem(ref, component);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    })
+    .optional();
 
 export const imagesConfigSchema = z
   .object({
@@ -34,6 +64,13 @@ export const imagesConfigSchema = z
     imageRegistryUsername: z.string().min(1).optional(),
     /** Secret. */
     imageRegistryPassword: z.string().min(1).optional(),
+    /**
+     * The image the backend release runs instead of its AppImage (a known-good or hotfix image from
+     * a registry), pulled with IfNotPresent. The AppImage is still built and loaded.
+     */
+    backendImage: imageOverride("backend"),
+    /** Same for the frontend release. */
+    frontendImage: imageOverride("frontend"),
   })
   .superRefine((value, ctx) => {
     if (value.imageLoader === "registry" && !value.imageRegistry) {

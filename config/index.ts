@@ -49,6 +49,14 @@ function coerce(schema: z.ZodType, raw: string): unknown {
   const type = baseType(schema);
   if (type === "number" && /^-?\d+(\.\d+)?$/.test(raw.trim())) return Number(raw);
   if (type === "boolean" && (raw === "true" || raw === "false")) return raw === "true";
+  // The CLI hands a list over as JSON text; anything else stays a string for zod to refuse.
+  if (type === "array" && raw.trim().startsWith("[")) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
   return raw;
 }
 
@@ -102,7 +110,18 @@ export function parsePlatformConfig(raw: RawConfig, context: { project: string; 
     if (!result.success) {
       for (const issue of result.error.issues) {
         const key = String(issue.path[0] ?? "config");
-        problems.push(describe(key, raw[key] ?? input[key], issue.message));
+        // A list's item: show the parsed list and say which item.
+        const index = issue.path[1];
+        const value = Array.isArray(input[key]) ? input[key] : (raw[key] ?? input[key]);
+        if (typeof index !== "number") {
+          problems.push(describe(key, value, issue.message));
+          continue;
+        }
+        // A list's item: say which, and fix that item.
+        const fix = issue.message.includes("`pulumi config")
+          ? ""
+          : `; run \`pulumi config set --path '${key}[${index}]' ${CONFIG_KEYS[key]?.example ?? "<value>"}\``;
+        problems.push(describe(key, value, `item ${index}: ${issue.message}${fix}`));
       }
     }
     return result;

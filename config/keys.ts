@@ -6,17 +6,19 @@
 // set in every stack (pulumi/pulumi#21797), and its default reaches the program as if the stack
 // had set it. Keys whose default is undefined here are therefore documented in a comment there.
 
-export type ConfigKeyType = "string" | "integer" | "boolean" | "object";
+export type ConfigKeyType = "string" | "integer" | "boolean" | "array" | "object";
 
 export interface ConfigKeyDoc {
   type: ConfigKeyType;
   description: string;
   /** Default shown in docs and Pulumi.yaml; undefined when the key is optional or computed. */
-  default?: string | number | boolean;
+  default?: string | number | boolean | readonly string[];
+  /** The type of an array's items, as Pulumi.yaml declares it. */
+  items?: { type: "string" };
   secret?: boolean;
   /** The only values accepted, when the key is an enumeration. */
   values?: readonly string[];
-  /** A valid example value for the fix command. */
+  /** A valid example value for the fix command (of an array: one item). */
   example: string;
 }
 
@@ -89,6 +91,28 @@ export const CONFIG_KEYS: Record<string, ConfigKeyDoc> = {
     default: 10,
     example: "10",
   },
+  networkPolicies: {
+    type: "boolean",
+    description:
+      "NetworkPolicies for both releases and the in-cluster Postgres (only the app's own traffic passes). false for a cluster whose CNI cannot enforce them; docs/deploy.md.",
+    default: true,
+    example: "true",
+  },
+  networkPolicyAllowNamespaces: {
+    type: "array",
+    items: { type: "string" },
+    description:
+      "Namespaces whose pods may also reach the backend (e.g. ingress-nginx, monitoring), set item by item with --path.",
+    default: [],
+    example: "ingress-nginx",
+  },
+  networkPolicyDatabaseCidr: {
+    type: "string",
+    description:
+      "Addresses the backend and its migration Job may reach the databaseUrl's port on (only with databaseUrl). 0.0.0.0/0: any IPv4 address, on that port only.",
+    default: "0.0.0.0/0",
+    example: "0.0.0.0/0",
+  },
   imageLoader: {
     type: "string",
     description: "How images reach the cluster: minikube, kind, registry or none.",
@@ -120,6 +144,18 @@ export const CONFIG_KEYS: Record<string, ConfigKeyDoc> = {
     description: "Registry password for imageLoader registry, set with --secret.",
     example: "'…'",
   },
+  backendImage: {
+    type: "string",
+    description:
+      "Image the backend release runs instead of the one built from app/backend (a known-good or hotfix image in a registry): a tag other than latest or a digest, pulled IfNotPresent. The built image is still built and loaded; docs/images.md.",
+    example: "ghcr.io/acme/todo-backend:1.4.2",
+  },
+  frontendImage: {
+    type: "string",
+    description:
+      "Image the frontend release runs instead of the one built from app/frontend, as backendImage does for the backend.",
+    example: "ghcr.io/acme/todo-frontend:1.4.2",
+  },
   aiops: {
     type: "object",
     description:
@@ -132,9 +168,10 @@ export const CONFIG_KEYS: Record<string, ConfigKeyDoc> = {
 export const AIOPS_FIELDS: Record<string, ConfigKeyDoc> = {
   analyzer: {
     type: "string",
-    description: "Who explains the deploy's health: kagent, k8sgpt, kubectl-ai or none (cluster facts only).",
+    description:
+      "Who explains the deploy's health: kagent, k8sgpt, kubectl-ai or none (cluster facts only); off: no health check at all (no analysis Command, no kagent install, no history entry; the health output has status off).",
     default: "kagent",
-    values: ["kagent", "k8sgpt", "kubectl-ai", "none"],
+    values: ["kagent", "k8sgpt", "kubectl-ai", "none", "off"],
     example: "kagent",
   },
   timeoutSeconds: {
@@ -222,6 +259,10 @@ export const SECRET_KEY_PATHS = new Set([
 export function fixCommand(keyPath: string, example?: string): string {
   // The object itself is never set as a string; it is rebuilt field by field.
   if (keyPath === "aiops") return "pulumi config rm aiops && pulumi config set --path aiops.analyzer kagent";
+  // A list is set item by item: `pulumi config set --path 'key[0]' value`.
+  if (CONFIG_KEYS[keyPath]?.type === "array") {
+    return `pulumi config set --path '${keyPath}[0]' ${example ?? CONFIG_KEYS[keyPath]?.example ?? "<value>"}`;
+  }
   const isPath = keyPath.includes(".");
   const flags = [SECRET_KEY_PATHS.has(keyPath) ? "--secret" : "", isPath ? "--path" : ""].filter(Boolean).join(" ");
   const aiopsField = keyPath.startsWith("aiops.") ? keyPath.slice("aiops.".length) : undefined;

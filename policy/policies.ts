@@ -175,11 +175,13 @@ export const healthAnalysisPresent: StackValidationPolicy = {
     const checks = args.resources.filter((r) => r.type === TYPES.healthCheck);
     if (checks.length === 0) {
       reportViolation(
-        `the stack deploys the Todo releases but has no ${TYPES.healthCheck} resource (components/health.ts, created in index.ts after both releases)`,
+        `the stack deploys the Todo releases but has no ${TYPES.healthCheck} resource (components/health.ts, created in index.ts after both releases; aiops.analyzer off leaves it out)`,
       );
       return;
     }
-    // The analysis runs even with aiops.analyzer none (facts only), so it is required whatever the config.
+    // The analysis runs even with aiops.analyzer none (facts only), so it is required whatever the
+    // config. aiops.analyzer off removes it, and this mandatory policy then fails the preview: a stack
+    // that means to run without it sets the policy advisory or disabled (docs/aiops.md).
     const analyses = args.resources.filter((r) => r.type === TYPES.command && r.parent?.type === TYPES.healthCheck);
     if (analyses.length === 0) {
       reportViolation(`${TYPES.healthCheck} has no ${TYPES.command} child running the analysis`, checks[0]?.urn);

@@ -98,6 +98,16 @@ describe("the pack over the real program's resources (index.ts under mocks)", ()
     ]);
   });
 
+  it("still reports health-analysis-present, mandatory, for a stack with aiops.analyzer off (no health check registered)", async () => {
+    const off = loadProgram({ imageLoader: "none", aiops: JSON.stringify({ analyzer: "off" }) });
+    expect(off.run.exitCode, off.run.stderr).toBe(0);
+    expect(off.resources.some((r) => r.type === TYPES.healthCheck)).toBe(false);
+    expect(healthAnalysisPresent.enforcementLevel).toBe("mandatory");
+    expect(await packViolations(off.resources)).toEqual([
+      `health-analysis-present: the stack deploys the Todo releases but has no ${TYPES.healthCheck} resource (components/health.ts, created in index.ts after both releases; aiops.analyzer off leaves it out)`,
+    ]);
+  }, 180_000);
+
   it("reports a laptop stack with allowSingleFrontendReplica, which the program accepts but the constitution does not", async () => {
     const laptop = loadProgram({
       imageLoader: "none",

@@ -4,6 +4,7 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
 import { TodoDatabase } from "../components/database";
+import { defaultReleaseName } from "../components/release-values";
 import type { PlatformConfig } from "../config";
 
 export function connectDatabase(args: {
@@ -11,7 +12,7 @@ export function connectDatabase(args: {
   provider: k8s.Provider;
   namespace: pulumi.Output<string>;
 }): TodoDatabase {
-  const { databaseUrl, postgresStorageSize, postgresImage, postgresPassword } = args.cfg.deploy;
+  const { databaseUrl, postgresStorageSize, postgresImage, postgresPassword, networkPolicies } = args.cfg.deploy;
   return new TodoDatabase(
     "database",
     {
@@ -20,6 +21,8 @@ export function connectDatabase(args: {
       storageSize: postgresStorageSize,
       postgresImage,
       postgresPassword: postgresPassword === undefined ? undefined : pulumi.secret(postgresPassword),
+      // Postgres lets in only the backend release's pods and its migration Job (program/releases.ts).
+      networkPolicy: networkPolicies ? { backendReleaseName: defaultReleaseName("backend") } : undefined,
     },
     { provider: args.provider },
   );

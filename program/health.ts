@@ -1,5 +1,5 @@
 // The AI health analysis after both releases, and kagent itself when the stack installs it (the
-// analysis then waits until the Agent it invokes is Ready).
+// analysis then waits until the Agent it invokes is Ready). With aiops.analyzer off: nothing at all.
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -14,9 +14,11 @@ export function analyzeDeployHealth(args: {
   namespace: pulumi.Output<string>;
   releases: AppReleases;
   redactSecretNames: pulumi.Input<string>[];
-}): AiHealthCheck {
+}): AiHealthCheck | undefined {
   const { cfg, provider, namespace, releases, redactSecretNames } = args;
   const { aiops, deploy } = cfg;
+  // off: no Command, no kagent, no history entry; the `health` output says so (HEALTH_CHECK_OFF).
+  if (aiops.analyzer === "off") return undefined;
   const kagent = aiops.installKagent
     ? new KagentInstall(
         "kagent",

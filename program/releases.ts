@@ -4,10 +4,13 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 
 import { createDeployHooks } from "../aiops/error-hook";
-import { DATABASE_SECRET_NAME, type TodoDatabase } from "../components/database";
+import { DATABASE_SECRET_NAME, POSTGRES_POD_LABELS, type TodoDatabase } from "../components/database";
 import type { AppImage } from "../components/image";
+import { ANY_IPV4, appNetworkPolicies, type DatabaseEndpoint, POSTGRES_PORT } from "../components/network-policy";
 import { TodoRelease } from "../components/release";
+import { APP_PORT, defaultReleaseName } from "../components/release-values";
 import type { PlatformConfig } from "../config";
+import { databaseUrlPort } from "../config/database-url";
 
 export interface AppReleases {
   backend: TodoRelease;
@@ -38,6 +41,13 @@ export function deployAppReleases(args: {
     maxHistory: deploy.releaseMaxHistory,
     releaseOptions: { hooks },
   };
+  const networkPolicy = appNetworkPolicies({
+    enabled: deploy.networkPolicies,
+    releaseNames: { backend: defaultReleaseName("backend"), frontend: defaultReleaseName("frontend") },
+    backendPort: APP_PORT,
+    allowNamespaces: deploy.networkPolicyAllowNamespaces,
+    database: databaseEndpoint(cfg),
+  });
   const backend = new TodoRelease(
     "backend",
     {
@@ -48,6 +58,7 @@ export function deployAppReleases(args: {
       pullPolicy: images.backend.pullPolicy,
       replicas: deploy.backendReplicas,
       databaseSecret: database.secret,
+      networkPolicy: networkPolicy.backend,
     },
     { provider, dependsOn: database.ready },
   );
@@ -62,8 +73,21 @@ export function deployAppReleases(args: {
       replicas: deploy.frontendReplicas,
       backendUrl: backend.serviceUrl,
       ingressHost: deploy.ingressHost,
+      networkPolicy: networkPolicy.frontend,
     },
     { provider, dependsOn: [backend] },
   );
   return { backend, frontend };
+}
+
+/**
+ * Where the backend's NetworkPolicy lets it connect for its database: the in-cluster Postgres pods,
+ * or networkPolicyDatabaseCidr on the port of the (secret) databaseUrl. Only the port is read from
+ * the URL; neither the URL nor its host reaches the Helm values. Pure.
+ */
+export function databaseEndpoint(cfg: Pick<PlatformConfig, "deploy">): DatabaseEndpoint {
+  const { databaseUrl, networkPolicyDatabaseCidr } = cfg.deploy;
+  if (databaseUrl === undefined)
+    return { mode: "in-cluster", podLabels: { ...POSTGRES_POD_LABELS }, port: POSTGRES_PORT };
+  return { mode: "neon", cidr: networkPolicyDatabaseCidr ?? ANY_IPV4, port: databaseUrlPort(databaseUrl) };
 }

@@ -4,7 +4,7 @@ import type { TodoDatabase } from "../components/database";
 import type { AiHealthCheck } from "../components/health";
 import type { TodoRelease } from "../components/release";
 import type { PlatformConfig } from "../config";
-import { appUrl, type PlatformStackOutputs } from "../outputs";
+import { appUrl, HEALTH_CHECK_OFF, type HealthOutput, type PlatformStackOutputs } from "../outputs";
 import type { AppReleases } from "./releases";
 
 /** A release as the stack reports it (ReleaseSummary in ../outputs.ts). */
@@ -43,8 +43,10 @@ export function deploymentOutputs(args: {
   };
 }
 
+/** Every output; `health` is the check's report, or HEALTH_CHECK_OFF when there is no check (aiops.analyzer off). */
 export function stackOutputs(
-  args: Parameters<typeof deploymentOutputs>[0] & { health: AiHealthCheck },
+  args: Parameters<typeof deploymentOutputs>[0] & { health: AiHealthCheck | undefined },
 ): PlatformStackOutputs {
-  return { ...deploymentOutputs(args), health: args.health.report };
+  const health: pulumi.Output<HealthOutput> = args.health ? args.health.report : pulumi.output(HEALTH_CHECK_OFF);
+  return { ...deploymentOutputs(args), health };
 }

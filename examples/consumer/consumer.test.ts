@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
-
+import { HEALTH_CHECK_OFF } from "../../outputs";
 import { runProgram, stackConfig } from "../../test/deploy/support/run-program";
 import type { PlatformOutputs } from "./platform";
 
@@ -119,6 +119,14 @@ describe("examples/consumer reading fake platform outputs", () => {
       "organization/todo-platform/staging",
     );
     expect(requested).toEqual(["organization/todo-platform/staging"]);
+  });
+
+  it("reads a platform without a health check (aiops.analyzer off) as not known to be healthy", async () => {
+    const off: PlatformOutputs = { ...FAKE_PLATFORM, health: HEALTH_CHECK_OFF };
+    const { exports, failures } = await runConsumer({ outputs: { ...off }, secretOutputNames: [] });
+    expect(failures).toEqual({});
+    expect(exports.platformHealthy).toEqual({ value: false, secret: false });
+    expect(exports.backendUrl?.value).toBe("http://todo-backend.todo-dev.svc.cluster.local:80");
   });
 
   it("keeps what it derives from a secret platform output secret", async () => {

@@ -20,5 +20,5 @@ export const backendUrl = backend.serviceUrl;
 export const backendImage = backend.imageRef;
 /** True when the data lives on Neon rather than in the cluster. */
 export const usesNeon = requirePlatformOutput(platform, "databaseMode").apply((mode) => mode === "neon");
-/** True when the platform's last AI health check found nothing wrong. */
+/** True when the platform's last AI health check found nothing wrong (false without one: aiops.analyzer off). */
 export const platformHealthy = requirePlatformOutput(platform, "health").apply((report) => report.status === "healthy");

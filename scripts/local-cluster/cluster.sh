@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real one-node Kubernetes cluster on this Linux machine, for the end-to-end run where Minikube
 # cannot be installed (CI here): etcd, kube-apiserver, kube-controller-manager, kube-scheduler,
-# a kubelet and kube-proxy built from Go modules by tools/toolchain/build.sh, Debian's containerd,
+# a kubelet, kube-proxy and kube-router's network policy controller (NetworkPolicy enforcement with
+# iptables and ipset) built from Go modules by tools/toolchain/build.sh, Debian's containerd,
 # runc and CNI plugins, and CoreDNS plus storage from addons.ts. Every image it runs is built on
 # this machine (nothing can be pulled): a static pause binary and CoreDNS, each in a scratch image.
 # A registry (CNCF Distribution) at 127.0.0.1:5000 takes the app images pushed by `pulumi up`
@@ -14,7 +15,7 @@
 #   scripts/local-cluster/cluster.sh load IMAGE...   copy images from Docker into the node's containerd
 #
 # Needs root, Linux, Docker, and (installed by `up` with apt-get when missing) containerd, runc,
-# containernetworking-plugins, iptables, conntrack, openssl. The kubeconfig (context todo-local)
+# containernetworking-plugins, iptables, ipset, conntrack, openssl. The kubeconfig (context todo-local)
 # is at $TODO_CLUSTER_DIR/kubeconfig (default /var/lib/todo-cluster).
 #
 # Machine-specific settings, each for a reason seen on the development VM:
@@ -46,7 +47,15 @@ REGISTRY=127.0.0.1:5000
 # The buildx builder docker-build finds as the current one: BuildKit on the host (remote driver).
 BUILDER=todo-local
 BUILDKIT_SOCK="$RUN/buildkitd.sock"
-COMPONENTS=(containerd registry buildkitd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
+COMPONENTS=(containerd registry buildkitd etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kube-router)
+# kube-router's health endpoint (its default port; the kubelet has 10248, kube-proxy 10256).
+KUBE_ROUTER_HEALTH_PORT=20244
+# The comment of the rule each full sync of kube-router's network policy controller appends to its
+# chains: present once the first sync has written the filter table.
+KUBE_ROUTER_SYNCED_RULE="rule to explicitly ACCEPT traffic that comply to network policies"
+# kube-router's ipsets (network policy source/destination sets, and the temporary sets of its
+# atomic swaps), IPv4 or inet6: `down` destroys exactly these.
+KUBE_ROUTER_IPSETS='^(inet6:)?(KUBE-SRC-|KUBE-DST-|TMP-|kube-router-)'
 
 log() { printf '[local-cluster] %s\n' "$*" >&2; }
 die() {
@@ -56,8 +65,8 @@ die() {
 
 toolchain_bin() {
   if [ -n "${TODO_TOOLCHAIN_BIN:-}" ]; then echo "$TODO_TOOLCHAIN_BIN"; return 0; fi
-  bash "$repo/tools/toolchain/build.sh" --print kubernetes etcd coredns registry buildkit pulumi-docker-build 2>/dev/null ||
-    die "the cluster toolchain is not built: run tools/toolchain/build.sh kubernetes etcd coredns registry buildkit pulumi-docker-build"
+  bash "$repo/tools/toolchain/build.sh" --print kubernetes etcd coredns registry buildkit pulumi-docker-build kube-router 2>/dev/null ||
+    die "the cluster toolchain is not built: run tools/toolchain/build.sh kubernetes etcd coredns registry buildkit pulumi-docker-build kube-router"
 }
 
 kctl() { kubectl --kubeconfig "$KUBECONFIG_FILE" "$@"; }
@@ -68,6 +77,7 @@ ensure_packages() {
   command -v runc >/dev/null || missing+=(runc)
   [ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
   command -v iptables >/dev/null || missing+=(iptables)
+  command -v ipset >/dev/null || missing+=(ipset)
   command -v conntrack >/dev/null || missing+=(conntrack)
   command -v openssl >/dev/null || missing+=(openssl)
   command -v curl >/dev/null || missing+=(curl)
@@ -125,8 +135,9 @@ make_pki() {
   cert kube-proxy "/CN=system:kube-proxy"
   cert controller-manager "/CN=system:kube-controller-manager"
   cert scheduler "/CN=system:kube-scheduler"
+  cert kube-router "/CN=system:kube-router"
   kubeconfig "$KUBECONFIG_FILE" admin
-  for name in kubelet kube-proxy controller-manager scheduler; do
+  for name in kubelet kube-proxy controller-manager scheduler kube-router; do
     kubeconfig "$DIR/$name.kubeconfig" "$name"
   done
 }
@@ -263,7 +274,9 @@ network() {
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
     ip link add "$BRIDGE" type bridge
   fi
-  ip addr show dev "$BRIDGE" | grep -q "inet $NODE_IP/" || ip addr add "$NODE_IP/24" dev "$BRIDGE"
+  # grep reads from a here-string, not a pipe: with pipefail, `grep -q` leaving the pipe early gets
+  # the writer killed by SIGPIPE and the test reads as false.
+  grep -q "inet $NODE_IP/" <<<"$(ip addr show dev "$BRIDGE")" || ip addr add "$NODE_IP/24" dev "$BRIDGE"
   ip link set "$BRIDGE" up
   iptables -C FORWARD -i "$BRIDGE" -j ACCEPT 2>/dev/null || iptables -I FORWARD -i "$BRIDGE" -j ACCEPT
   iptables -C FORWARD -o "$BRIDGE" -j ACCEPT 2>/dev/null || iptables -I FORWARD -o "$BRIDGE" -j ACCEPT
@@ -324,6 +337,56 @@ load_images() {
   docker save "$@" | ctr --address "$SOCK" --namespace k8s.io images import --all-platforms - >/dev/null
 }
 
+# --- NetworkPolicy: kube-router's firewall controller alone (no routing, no service proxy: the
+# bridge CNI and kube-proxy do those). It reads pods, namespaces and policies, and the node for
+# its InternalIP (the pods it guards are those whose hostIP is that address).
+kube_router_rbac() {
+  kctl apply -f - >/dev/null <<EOF
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: "todo-local:kube-router"}
+rules:
+  - apiGroups: [""]
+    resources: [pods, namespaces, nodes, services, endpoints]
+    verbs: [get, list, watch]
+  - apiGroups: [networking.k8s.io]
+    resources: [networkpolicies]
+    verbs: [get, list, watch]
+  - apiGroups: [discovery.k8s.io]
+    resources: [endpointslices]
+    verbs: [get, list, watch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "todo-local:kube-router"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "todo-local:kube-router"}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "system:kube-router"}]
+EOF
+}
+
+# Healthy, and its first full sync written: the explicit-accept rule ends its forward chain.
+kube_router_synced() {
+  curl -fsS "http://127.0.0.1:$KUBE_ROUTER_HEALTH_PORT/healthz" >/dev/null &&
+    grep -q "$KUBE_ROUTER_SYNCED_RULE" <<<"$(iptables -S KUBE-ROUTER-FORWARD 2>/dev/null)"
+}
+
+# kube-router v2.1.0's --cleanup-config removes none of this (its cleanup runs on controllers built
+# without their iptables and ipset handlers; fixed upstream after v2.1.0, which is all the module
+# proxy serves), and stopping it leaves its rules in place: its chains (KUBE-ROUTER-*,
+# KUBE-NWPLCY-*, KUBE-POD-FW-*) go with kube-proxy's KUBE-* chains in down(); then its ipsets.
+kube_router_cleanup_ipsets() {
+  command -v ipset >/dev/null || return 0
+  local set sets
+  # No ipsets at all (a second down, or kube-router never synced) is a clean state, not a failure:
+  # grep's exit 1 on no match must not end `down` under `set -e -o pipefail`.
+  sets="$(ipset list -n 2>/dev/null || true)"
+  while read -r set; do
+    [ -n "$set" ] || continue
+    [[ "$set" =~ $KUBE_ROUTER_IPSETS ]] || continue
+    ipset destroy "$set" 2>/dev/null || log "could not destroy ipset $set"
+  done <<<"$sets"
+}
+
 up() {
   [ "$(id -u)" = 0 ] || die "run as root (the kubelet and containerd manage cgroups and network)"
   ensure_packages
@@ -372,6 +435,12 @@ up() {
     --root-dir="$DIR/kubelet" --hostname-override="$NODE" --node-ip="$NODE_IP"
   start kube-proxy "$bin/kube-proxy" --config="$DIR/kube-proxy.yaml"
   wait_for "node $NODE is Ready" 120 kctl wait --for=condition=Ready "node/$NODE" --timeout=2s
+  kube_router_rbac
+  start kube-router "$bin/kube-router" --kubeconfig="$DIR/kube-router.kubeconfig" \
+    --run-firewall=true --run-router=false --run-service-proxy=false --enable-ipv6=false \
+    --hostname-override="$NODE" --service-cluster-ip-range="$SERVICE_CIDR" \
+    --health-port="$KUBE_ROUTER_HEALTH_PORT" --metrics-port=0
+  wait_for "kube-router's network policy controller has synced" 60 kube_router_synced
   # hostPath volumes get no fsGroup ownership change, so any pod user may write to them.
   for i in 0 1 2 3; do mkdir -p "$DIR/volumes/pv-$i" && chmod 0777 "$DIR/volumes/pv-$i"; done
   npx --prefix "$repo" tsx "$here/addons.ts" --coredns-image "todo-local/coredns:$(coredns_version "$bin")" \
@@ -401,10 +470,14 @@ down() {
     fi
   done
   pkill -f "containerd-shim-runc-v2 -namespace k8s.io -address $SOCK" 2>/dev/null || true
-  # kube-proxy's and CNI's rules, the bridge and the kubelet's mounts go with the cluster.
-  iptables-save 2>/dev/null | grep -q KUBE- && {
-    iptables-save | grep -v -E 'KUBE-|CNI-' | iptables-restore || true
-  }
+  # kube-proxy's, kube-router's and CNI's rules and kube-router's ipsets (once no rule refers to
+  # them), the bridge and the kubelet's mounts go with the cluster.
+  # (Not `iptables-save | grep -q`: under pipefail its SIGPIPE made the test false, and the rules
+  # stayed, whenever the ruleset was larger than what grep had read.)
+  if grep -q KUBE- <<<"$(iptables-save 2>/dev/null)"; then
+    iptables-save | grep -v -E 'KUBE-|CNI-' | iptables-restore || log "could not remove the cluster's iptables rules"
+  fi
+  kube_router_cleanup_ipsets
   iptables -D FORWARD -i "$BRIDGE" -j ACCEPT 2>/dev/null || true
   iptables -D FORWARD -o "$BRIDGE" -j ACCEPT 2>/dev/null || true
   ip link del "$BRIDGE" 2>/dev/null || true
@@ -421,6 +494,11 @@ status() {
   for name in "${COMPONENTS[@]}"; do
     if running "$name"; then echo "$name: running (pid $(cat "$RUN/$name.pid"))"; else echo "$name: stopped"; fi
   done
+  if running kube-router; then
+    echo "kube-router: healthz $(curl -fsS "http://127.0.0.1:$KUBE_ROUTER_HEALTH_PORT/healthz" 2>/dev/null || echo failing)," \
+      "$(iptables -S 2>/dev/null | grep -c '^-N KUBE-NWPLCY-' || true) policy chains," \
+      "$(ipset list -n 2>/dev/null | grep -cE "$KUBE_ROUTER_IPSETS" || true) ipsets"
+  fi
   if [ -f "$KUBECONFIG_FILE" ]; then kctl get nodes -o wide 2>/dev/null || true; fi
 }
 

@@ -39,6 +39,10 @@ export interface WindowSummary {
   connectionErrors: Record<string, number>;
   /** Sum of nonOk and connectionErrors. */
   failed: number;
+  /** The failures by request kind. */
+  failedByKind: Partial<Record<RequestKind, number>>;
+  /** The first failure: which request, when it started, and what it got (status and body, or error). */
+  firstFailure?: { kind: RequestKind; startMs: number; outcome: string };
   /** Ticks the client skipped because maxInFlight requests were outstanding. */
   shed: number;
   /**
@@ -110,12 +114,26 @@ const bump = (counts: Record<string, number>, key: string) => {
 export function summarizeWindow(records: readonly RequestRecord[], context: WindowContext = {}): WindowSummary {
   const nonOk: Record<string, number> = {};
   const connectionErrors: Record<string, number> = {};
+  const failedByKind: Partial<Record<RequestKind, number>> = {};
+  let firstFailure: WindowSummary["firstFailure"];
   let ok = 0;
   for (const record of records) {
+    if (succeeded(record)) {
+      ok++;
+      continue;
+    }
     if (record.error !== undefined) bump(connectionErrors, record.error);
     else if (record.status === undefined) bump(connectionErrors, "UNKNOWN");
-    else if (succeeded(record)) ok++;
     else bump(nonOk, String(record.status));
+    bump(failedByKind, record.kind);
+    if (!firstFailure || record.startMs < firstFailure.startMs) {
+      const what = record.error ?? record.status ?? "UNKNOWN";
+      firstFailure = {
+        kind: record.kind,
+        startMs: record.startMs,
+        outcome: `${what}${record.detail ? ` ${record.detail}` : ""}`,
+      };
+    }
   }
   const answers = records
     .filter(succeeded)
@@ -139,6 +157,8 @@ export function summarizeWindow(records: readonly RequestRecord[], context: Wind
     nonOk,
     connectionErrors,
     failed,
+    failedByKind,
+    ...(firstFailure ? { firstFailure } : {}),
     shed: context.shed ?? 0,
     longestGapMs,
     p50Ms: percentile(latencies, 0.5),
@@ -188,8 +208,14 @@ export function formatWindow(name: string, summary: WindowSummary, writes?: Writ
   const span = seconds === undefined ? "" : ` in ${seconds.toFixed(1)} s${rate}`;
   const kinds = [...byCount(summary.nonOk), ...byCount(summary.connectionErrors)];
   const failures = `${count(summary.failed)} failed${kinds.length ? ` (${kinds.join(", ")})` : ""}`;
+  const first = summary.firstFailure;
   const parts = [
     `${name}: ${count(summary.requests)} requests${span}: ${count(summary.ok)} ok, ${failures}`,
+    ...(first
+      ? [
+          `failed by request ${byCount(summary.failedByKind).join(", ")}, the first ${first.kind} at ${(first.startMs / 1000).toFixed(1)} s: ${first.outcome}`,
+        ]
+      : []),
     ...(summary.shed ? [`${count(summary.shed)} not sent (in-flight cap reached)`] : []),
     `longest gap between successes ${ms(summary.longestGapMs)}`,
     `p50 ${ms(summary.p50Ms)}, p99 ${ms(summary.p99Ms)}`,

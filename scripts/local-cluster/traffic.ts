@@ -95,8 +95,9 @@ async function send(
       signal: AbortSignal.timeout(timeoutMs),
     });
     status = response.status;
-    await response.arrayBuffer();
-    return { status };
+    const body = await response.text();
+    // A failure's own words (our servers answer JSON with a message) say which layer gave up.
+    return response.ok ? { status } : { status, detail: body.replace(/\s+/g, " ").slice(0, 160) };
   } catch (error) {
     return { ...(status === undefined ? {} : { status }), ...classifyError(error) };
   }
@@ -207,16 +208,18 @@ export async function reportWindow(name: string, baseUrl: string, window: Traffi
 }
 
 /**
- * Runs `action` under traffic: starts it, awaits the action, stops, checks the writes and logs the
- * line, also when the action throws (then the action's error is rethrown after the line).
+ * Runs `action` under traffic: starts it (`start`: in this process, or startTrafficProcess), awaits
+ * the action, stops, checks the writes and logs the line, also when the action throws (then the
+ * action's error is rethrown after the line).
  */
 export async function measureWindow<T>(
   name: string,
   options: TrafficOptions,
   action: () => Promise<T>,
   log: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  start: (options: TrafficOptions) => TrafficHandle | Promise<TrafficHandle> = startTraffic,
 ): Promise<{ result: T; report: WindowReport }> {
-  const traffic = startTraffic(options);
+  const traffic = await start(options);
   let result: T;
   try {
     result = await action();

@@ -20,10 +20,18 @@ export const PREVIEW_INPUTS = {
   frontend: { releaseName: "todo-frontend", imageRef: "todo-frontend:preview", replicas: 2 },
   pullPolicy: "Never",
   databaseSecret: { name: "todo-database", key: "DATABASE_URL" },
+  /** components/database.ts POSTGRES_POD_LABELS (kept literal: the tree may be any revision). */
+  postgresPodLabels: {
+    "app.kubernetes.io/name": "postgres",
+    "app.kubernetes.io/component": "database",
+    "app.kubernetes.io/part-of": "todo-platform",
+    "app.kubernetes.io/managed-by": "pulumi",
+  },
 } as const;
 
 type ReleaseValuesFn = (input: Record<string, unknown>) => Record<string, unknown>;
 type ChartChecksumFn = (dir: string) => string;
+type AppNetworkPoliciesFn = (input: Record<string, unknown>) => Record<"backend" | "frontend", unknown>;
 
 async function load<T>(file: string, exportName: string): Promise<T> {
   const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown> & {
@@ -40,6 +48,7 @@ export function treeLayout(root: string) {
     chartDir: join(root, "charts", "todo-service"),
     releaseValuesFile: join(root, "components", "release-values.ts"),
     chartFile: join(root, "components", "chart.ts"),
+    networkPolicyFile: join(root, "components", "network-policy.ts"),
   };
 }
 
@@ -55,6 +64,17 @@ export async function releasesOfTree(root: string): Promise<ReleaseInput[]> {
     ? await load<ChartChecksumFn>(layout.chartFile, "chartChecksum")
     : () => "";
   const checksum = chartChecksum(layout.chartDir);
+  // The policies the program's default config gives (in-cluster Postgres, no extra namespace); a
+  // tree without network-policy.ts renders none.
+  const networkPolicy = existsSync(layout.networkPolicyFile)
+    ? (await load<AppNetworkPoliciesFn>(layout.networkPolicyFile, "appNetworkPolicies"))({
+        enabled: true,
+        releaseNames: { backend: PREVIEW_INPUTS.backend.releaseName, frontend: PREVIEW_INPUTS.frontend.releaseName },
+        backendPort: 8080,
+        allowNamespaces: [],
+        database: { mode: "in-cluster", podLabels: PREVIEW_INPUTS.postgresPodLabels, port: 5432 },
+      })
+    : undefined;
   const { backend, frontend, pullPolicy, databaseSecret } = PREVIEW_INPUTS;
   const backendValues = releaseValues({
     component: "backend",
@@ -62,6 +82,7 @@ export async function releasesOfTree(root: string): Promise<ReleaseInput[]> {
     pullPolicy,
     databaseSecret,
     chartChecksum: checksum,
+    networkPolicy: networkPolicy?.backend,
   });
   const frontendValues = releaseValues({
     component: "frontend",
@@ -69,6 +90,7 @@ export async function releasesOfTree(root: string): Promise<ReleaseInput[]> {
     pullPolicy,
     backendUrl: `http://${backend.releaseName}.${PREVIEW_NAMESPACE}.svc.cluster.local:80`,
     chartChecksum: checksum,
+    networkPolicy: networkPolicy?.frontend,
   });
   return [
     { name: backend.releaseName, namespace: PREVIEW_NAMESPACE, chartDir: layout.chartDir, values: backendValues },

@@ -66,6 +66,17 @@ describe("npm run diagnose (aiops/cli.ts) with fakes", () => {
     expect(stderr).toContain("usage: npm run diagnose");
   });
 
+  it("refuses analyzer off (the stack setting that runs no analysis), as a flag and in --args-json, running nothing", async () => {
+    const flag = await cli(["--analyzer", "off"]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain("invalid option analyzer: off runs no analysis");
+    expect(flag.stderr).toContain("use none for the cluster facts without an analyzer");
+    expect(world?.calls("kubectl")).toEqual([]);
+    const json = await cli(["--args-json", JSON.stringify({ namespace: "todo", analyzer: "off" })]);
+    expect(json.code).toBe(2);
+    expect(json.stderr).toContain("invalid --args-json field analyzer: off runs no analysis");
+  });
+
   it("--recover-release rolls a stuck release back through a fake helm", async () => {
     const { code, stdout } = await cli(["--recover-release", "api"], { FAKE_HELM_STATUS: "pending-install" });
     expect(code).toBe(0);

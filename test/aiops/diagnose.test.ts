@@ -53,7 +53,8 @@ describe("diagnose against a fake kubectl and fake kagent (recorded outputs)", (
 
   it("redacts a canary secret (read from the named Secret) from the report, the text and kagent's prompt", async () => {
     const { report, text } = await run("crashloop");
-    const prompt = world?.calls("kagent")[0]?.stdin ?? "";
+    // The version check runs beside the invocation, so the calls' order varies: take the invoke.
+    const prompt = world?.calls("kagent").find((call) => call.args[0] === "invoke")?.stdin ?? "";
     expect(prompt).toContain("[REDACTED]");
     for (const output of [JSON.stringify(report), text, prompt]) expect(output).not.toContain(CANARY);
   });

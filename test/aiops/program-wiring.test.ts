@@ -12,6 +12,7 @@ import {
   kagentValues,
 } from "../../components/kagent-values";
 import { kagentInstallProblems } from "../../config/aiops";
+import { HEALTH_CHECK_OFF } from "../../outputs";
 import type { RegisteredResource } from "../deploy/support/program-mocks";
 import { type ProgramRun, REPO_ROOT, runProgram } from "../deploy/support/run-program";
 import { withoutSecretValues } from "../deploy/support/wire-secrets";
@@ -188,4 +189,44 @@ describe("the program's AIOps wiring (index.ts under mocks)", () => {
     expect(JSON.stringify(withKagent.report.exports)).not.toContain(KEY_CANARY);
     expect(withKagent.stdout + withKagent.stderr).not.toContain(KEY_CANARY);
   });
+});
+
+describe("aiops.analyzer off: no health check at all (index.ts under mocks)", () => {
+  let off: ProgramRun;
+
+  beforeAll(() => {
+    off = runProgram({ aiops: JSON.stringify({ analyzer: "off" }) });
+  }, 120_000);
+
+  it("completes with both releases and their error hook, and registers no health check, Command or kagent", () => {
+    expect(off.exitCode, off.stderr).toBe(0);
+    expect(off.report.completed).toBe(true);
+    const types = off.report.resources.map((r) => r.type);
+    expect(types).not.toContain("todo-platform:aiops:AiHealthCheck");
+    // The only Commands left are the Minikube loader's, one per AppImage.
+    const commands = off.report.resources.filter((r) => r.type === COMMAND);
+    expect(commands.map((r) => r.parent?.split("::").pop())).toEqual(["backend", "frontend"]);
+    expect(commands.some((r) => r.name.endsWith("-analysis") || r.name.startsWith("kagent"))).toBe(false);
+    expect(types).not.toContain("todo-platform:aiops:KagentInstall");
+    // Nothing writes the aiops-history ConfigMap: only the analysis Command's CLI (--record) does.
+    expect(JSON.stringify(off.report.resources)).not.toContain("aiops-history");
+    for (const name of ["backend", "frontend"])
+      expect(byName(off, RELEASE, name).onErrorHooks).toEqual([ERROR_HOOK_NAME]);
+  });
+
+  it("exports health as the documented constant HEALTH_CHECK_OFF (status off), not secret, and every other output as usual", () => {
+    expect(off.report.exports.health).toEqual({ value: HEALTH_CHECK_OFF, secret: false, known: true });
+    expect(HEALTH_CHECK_OFF).toMatchObject({ analyzer: "off", status: "off" });
+    expect(Object.keys(off.report.exports).sort()).toEqual(
+      ["appUrl", "backend", "databaseMode", "databaseSecretName", "frontend", "health", "namespace"].sort(),
+    );
+  });
+
+  it("differs from none, which still runs the facts-only analysis Command", () => {
+    const none = runProgram({ aiops: JSON.stringify({ analyzer: "none" }) });
+    expect(none.exitCode, none.stderr).toBe(0);
+    expect(JSON.parse(String(byName(none, COMMAND, "health-analysis").inputs.create))).toMatchObject({
+      analyzer: "none",
+    });
+  }, 120_000);
 });

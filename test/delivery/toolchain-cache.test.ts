@@ -74,4 +74,19 @@ describe("toolchain cache (fake go on PATH)", () => {
     expect(run("--print", "coredns", "kubernetes").status).toBe(1);
     expect(builds()).toHaveLength(2);
   });
+
+  it("kube-router: one build of its main package with its version stamped, cached like the others", () => {
+    const { run, builds } = world();
+    const first = run("kube-router");
+    expect(first.status, first.stderr).toBe(0);
+    expect(builds()).toHaveLength(1);
+    expect(builds()[0]).toContain("-X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=");
+    expect(builds()[0]?.endsWith(" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router")).toBe(true);
+    const bin = first.stdout.trim();
+    expect(execFileSync(join(bin, "kube-router"), { encoding: "utf8" }).trim()).toBe("kube-router");
+    expect(run("kube-router").stdout.trim()).toBe(bin);
+    const printed = run("--print", "kube-router");
+    expect(printed.status, printed.stderr).toBe(0);
+    expect(builds()).toHaveLength(1);
+  });
 });

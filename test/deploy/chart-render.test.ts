@@ -436,6 +436,9 @@ describe.each(SCENARIOS)("program under mocks: $id", (scenario) => {
           "ConfigMap",
           "Deployment",
           "Job",
+          // The service's pods and the migration Job's pods (networkpolicy.yaml).
+          "NetworkPolicy",
+          "NetworkPolicy",
           "Service",
           "ServiceAccount",
           ...optional(scenario.expect.backendReplicas > 1, "PodDisruptionBudget"),
@@ -445,6 +448,7 @@ describe.each(SCENARIOS)("program under mocks: $id", (scenario) => {
         [
           "ConfigMap",
           "Deployment",
+          "NetworkPolicy",
           "Service",
           "ServiceAccount",
           ...optional(scenario.expect.frontendReplicas > 1, "PodDisruptionBudget"),
@@ -587,17 +591,18 @@ describe.each(SCENARIOS)("program under mocks: $id", (scenario) => {
       }
     });
 
-    it("labels: app.kubernetes.io/* on every object, component per service and `migration` on the Job", () => {
+    it("labels: app.kubernetes.io/* on every object, component per service and `migration` on the Job and its policy", () => {
       for (const render of both()) {
         const component = render.release.values.component;
         for (const { object } of render.objects) {
+          const isMigration = object.kind === "Job" || object.metadata.name === `${render.release.name}-migrate`;
           const labels = object.metadata.labels ?? {};
           expect(labels, objectKey(object)).toMatchObject({
             "app.kubernetes.io/name": "todo-service",
             "app.kubernetes.io/instance": render.release.name,
             "app.kubernetes.io/managed-by": "Helm",
             "app.kubernetes.io/part-of": "todo-platform",
-            "app.kubernetes.io/component": object.kind === "Job" ? "migration" : component,
+            "app.kubernetes.io/component": isMigration ? "migration" : component,
           });
           expect(labels["app.kubernetes.io/version"], objectKey(object)).toMatch(/\S/);
         }
@@ -615,6 +620,23 @@ describe.each(SCENARIOS)("program under mocks: $id", (scenario) => {
         expect(matches(spec.selector, template.metadata.labels)).toBe(true);
         const portNames = template.spec.containers.flatMap((container) => container.ports?.map((port) => port.name));
         for (const port of spec.ports) expect(portNames).toContain(port.targetPort);
+      }
+    });
+
+    it("NetworkPolicies: each selects the pods of exactly one workload of its release, Ingress and Egress", () => {
+      for (const render of both()) {
+        const policies = ofKind(render, "NetworkPolicy");
+        expect(policies.length, render.release.name).toBe(workloads(render).length);
+        const selected = policies.map((policy) => {
+          const spec = policy.spec as { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[] };
+          expect(spec.policyTypes, objectKey(policy)).toEqual(["Ingress", "Egress"]);
+          const owners = workloads(render).filter((object) =>
+            matches(spec.podSelector.matchLabels, templateOf(object).metadata.labels),
+          );
+          expect(owners.map(objectKey), objectKey(policy)).toHaveLength(1);
+          return objectKey(owners[0] as K8sObject);
+        });
+        expect(selected.sort()).toEqual(workloads(render).map(objectKey).sort());
       }
     });
 
@@ -729,6 +751,25 @@ describe("across all renders", () => {
       },
     });
     expect(withoutVersion(after)).toEqual(withoutVersion(before));
+  });
+
+  it("the in-cluster Postgres NetworkPolicy (a Pulumi resource) is schema-valid and selects the StatefulSet's pods", () => {
+    const run = runs.get((SCENARIOS[0] as Scenario).id) as ProgramRun;
+    const policies = run.report.resources.filter(
+      (resource) => resource.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    );
+    expect(policies.map((resource) => resource.name)).toEqual(["database-postgres"]);
+    const object = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", ...policies[0]?.inputs } as K8sObject;
+    expect(schemaErrors(object)).toEqual([]);
+    expect(unknownFieldErrors([object])).toEqual([]);
+    const statefulSet = run.report.resources.find((resource) => resource.type === "kubernetes:apps/v1:StatefulSet");
+    const podLabels = templateOf(statefulSet?.inputs as unknown as K8sObject).metadata.labels;
+    expect(
+      matches(
+        (object.spec as { podSelector: { matchLabels: Record<string, string> } }).podSelector.matchLabels,
+        podLabels,
+      ),
+    ).toBe(true);
   });
 
   it("the in-cluster Postgres StatefulSet (a Pulumi resource) is schema-valid and passes Pod Security restricted", () => {

@@ -109,11 +109,24 @@ describe("config/keys.ts against the zod slices", () => {
     expect(fixCommand("namespace")).toBe("pulumi config set namespace todo-dev");
   });
 
+  it("sets a list item by item with --path", () => {
+    expect(fixCommand("networkPolicyAllowNamespaces")).toBe(
+      "pulumi config set --path 'networkPolicyAllowNamespaces[0]' ingress-nginx",
+    );
+    expect(fixCommand("networkPolicies")).toBe("pulumi config set networkPolicies true");
+  });
+
   it("gives every key an example its own slice accepts", () => {
     for (const [key, doc] of Object.entries(CONFIG_KEYS)) {
       if (doc.type === "object" || doc.secret) continue;
       const value =
-        doc.type === "integer" ? Number(doc.example) : doc.type === "boolean" ? doc.example === "true" : doc.example;
+        doc.type === "integer"
+          ? Number(doc.example)
+          : doc.type === "boolean"
+            ? doc.example === "true"
+            : doc.type === "array"
+              ? [doc.example]
+              : doc.example;
       expect((FLAT_SHAPE[key] as z.ZodType).safeParse(value).success, `${key} example ${doc.example}`).toBe(true);
     }
   });
@@ -150,7 +163,12 @@ describe("Pulumi.yaml's config block", () => {
   it.each(Object.entries(CONFIG_KEYS).filter(([, doc]) => doc.default !== undefined))(
     "declares %s with config/keys.ts's type, description and default",
     (key, doc) => {
-      expect(declared[key]).toEqual({ type: doc.type, description: doc.description, default: doc.default });
+      expect(declared[key]).toEqual({
+        type: doc.type,
+        description: doc.description,
+        default: doc.default,
+        ...(doc.items ? { items: doc.items } : {}),
+      });
     },
   );
 
@@ -196,7 +214,11 @@ describe("README's config table", () => {
   it.each(ALL_DOCS)("%s: type, default, secret and description match config/keys.ts", (path, doc) => {
     const row = rows.find((cells) => cells[0] === `\`${path}\``);
     const expectedDefault =
-      doc.type === "object" ? "see fields" : doc.default === undefined ? "—" : `\`${doc.default}\``;
+      doc.type === "object"
+        ? "see fields"
+        : doc.default === undefined
+          ? "—"
+          : `\`${Array.isArray(doc.default) ? JSON.stringify(doc.default) : doc.default}\``;
     expect(row).toEqual([`\`${path}\``, doc.type, expectedDefault, doc.secret ? "yes" : "no", doc.description]);
   });
 
@@ -227,6 +249,9 @@ describe("Pulumi.yaml's defaults as the program receives them", () => {
       postgresImage: "postgres:17-bookworm",
       releaseTimeoutSeconds: 600,
       releaseMaxHistory: 10,
+      networkPolicies: true,
+      networkPolicyAllowNamespaces: [],
+      networkPolicyDatabaseCidr: "0.0.0.0/0",
     });
     expect(parsed.images).toEqual({ imageLoader: "minikube", minikubeProfile: "minikube", kindCluster: "kind" });
     expect(parsed.aiops).toEqual(aiopsConfigSchema.parse({}));
@@ -247,6 +272,19 @@ describe("Pulumi.yaml's defaults as the program receives them", () => {
     expect(parsed.deploy.kubeContext).toBe("minikube");
     expect(parsed.deploy.databaseUrl).toBeUndefined();
     expect(parsed.images.imageLoader).toBe("minikube");
+  });
+
+  it("the NetworkPolicy keys: a list set with --path arrives as JSON and is parsed; the switch and the CIDR as text", () => {
+    const config = stackConfig("fresh-stack-without-settings", {
+      networkPolicies: "false",
+      networkPolicyAllowNamespaces: JSON.stringify(["ingress-nginx", "monitoring"]),
+      networkPolicyDatabaseCidr: "2001:db8::/32",
+    });
+    expect(stackConfig("fresh-stack-without-settings").networkPolicyAllowNamespaces).toBe("[]");
+    const { deploy } = parsePlatformConfig(config, { project: project.name, stack: "dev" });
+    expect(deploy.networkPolicies).toBe(false);
+    expect(deploy.networkPolicyAllowNamespaces).toEqual(["ingress-nginx", "monitoring"]);
+    expect(deploy.networkPolicyDatabaseCidr).toBe("2001:db8::/32");
   });
 
   it("a stack that sets one aiops field replaces the declared object and still gets the other defaults", () => {

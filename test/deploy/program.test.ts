@@ -16,6 +16,7 @@ import { isWireSecret, withoutSecretValues } from "./support/wire-secrets";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
 const STATEFUL_SET = "kubernetes:apps/v1:StatefulSet";
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
 const HEALTH_CHECK = "todo-platform:aiops:AiHealthCheck";
 const COMMAND = "command:local:Command";
@@ -143,6 +144,76 @@ describe("the program with the dev stack's config (in-cluster database)", () => 
     expect(secretValue(credentials.stringData)).toMatchObject({ POSTGRES_PASSWORD: MOCK_PASSWORD });
   });
 
+  it("lets only the backend's pods and its migration Job reach Postgres (5432), and Postgres reach nothing", () => {
+    expect(ofType(run, NETWORK_POLICY).map((r) => r.name)).toEqual(["database-postgres"]);
+    const policy = find(run, NETWORK_POLICY, "database-postgres");
+    expect(policy.inputs.metadata).toMatchObject({ name: "todo-postgres", namespace: "todo-dev" });
+    const postgresPods = (
+      find(run, STATEFUL_SET, "database-postgres").inputs.spec as {
+        template: { metadata: { labels: Record<string, string> } };
+      }
+    ).template.metadata.labels;
+    const release = (component: string) => ({
+      "app.kubernetes.io/name": "todo-service",
+      "app.kubernetes.io/instance": "todo-backend",
+      "app.kubernetes.io/component": component,
+    });
+    expect(policy.inputs.spec).toEqual({
+      podSelector: { matchLabels: postgresPods },
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [
+        {
+          from: [
+            { podSelector: { matchLabels: release("backend") } },
+            { podSelector: { matchLabels: release("migration") } },
+          ],
+          ports: [{ protocol: "TCP", port: 5432 }],
+        },
+      ],
+      egress: [],
+    });
+    expect(find(run, RELEASE, "backend").dependencies).toContain(policy.urn);
+  });
+
+  it("hands both releases their NetworkPolicy values: backend from the frontend, to Postgres; frontend to the backend", () => {
+    const backend = (find(run, RELEASE, "backend").inputs.values as ChartValues).networkPolicy;
+    const frontend = (find(run, RELEASE, "frontend").inputs.values as ChartValues).networkPolicy;
+    const postgresPods = (
+      find(run, STATEFUL_SET, "database-postgres").inputs.spec as {
+        template: { metadata: { labels: Record<string, string> } };
+      }
+    ).template.metadata.labels;
+    expect(backend).toMatchObject({
+      enabled: true,
+      ingressFromAnywhere: false,
+      ingressFrom: [
+        {
+          "app.kubernetes.io/name": "todo-service",
+          "app.kubernetes.io/instance": "todo-frontend",
+          "app.kubernetes.io/component": "frontend",
+        },
+      ],
+      allowNamespaces: [],
+      egressToPods: [{ podLabels: postgresPods, port: 5432 }],
+      egressToCidrs: [],
+    });
+    expect(frontend).toMatchObject({
+      enabled: true,
+      ingressFromAnywhere: true,
+      egressToPods: [
+        {
+          podLabels: {
+            "app.kubernetes.io/name": "todo-service",
+            "app.kubernetes.io/instance": "todo-backend",
+            "app.kubernetes.io/component": "backend",
+          },
+          port: 8080,
+        },
+      ],
+      egressToCidrs: [],
+    });
+  });
+
   it("says so in databaseMode and in a warning", () => {
     expect(run.report.exports.databaseMode).toMatchObject({ value: "in-cluster", secret: false });
     expect(run.stdout + run.stderr).toMatch(/warning: .*databaseUrl is not set: deploying an in-cluster Postgres/);
@@ -256,8 +327,9 @@ describe("the program with a Neon databaseUrl and kagent installed", () => {
     expect(run.stdout + run.stderr).not.toContain("databaseUrl is not set");
   });
 
-  it("deploys no Postgres: no StatefulSet, no generated password, no credentials Secret", () => {
+  it("deploys no Postgres: no StatefulSet, no generated password, no credentials Secret, no Postgres NetworkPolicy", () => {
     expect(ofType(run, STATEFUL_SET)).toEqual([]);
+    expect(ofType(run, NETWORK_POLICY)).toEqual([]);
     expect(ofType(run, RANDOM_PASSWORD)).toEqual([]);
     expect(ofType(run, SECRET).map((r) => r.name)).not.toContain("database-postgres");
   });
@@ -270,6 +342,13 @@ describe("the program with a Neon databaseUrl and kagent installed", () => {
     const text = plainText(run);
     expect(text).not.toContain(NEON_PASSWORD);
     expect(text).not.toContain(LLM_KEY);
+  });
+
+  it("lets the backend out to the database URL's port on 0.0.0.0/0 (the default), with nothing of the URL in the values", () => {
+    const backend = (find(run, RELEASE, "backend").inputs.values as ChartValues).networkPolicy;
+    expect(backend.egressToPods).toEqual([]);
+    expect(backend.egressToCidrs).toEqual([{ cidr: "0.0.0.0/0", port: 5432 }]);
+    expect(JSON.stringify(find(run, RELEASE, "backend").inputs.values)).not.toContain("neon.tech");
   });
 
   it("installs kagent as two Helm releases from OCI charts, and the health check waits for it", () => {

@@ -12,7 +12,8 @@
 # Components (all when none is named): kubernetes etcd coredns registry (the local cluster and
 # its image registry), buildkit (buildkitd and buildctl, for the BuildKit image docker-build's
 # builder runs), pulumi pulumi-kubernetes pulumi-docker-build (the engine and the providers of the
-# program the module proxy can build, plus docker-buildx from the provider's own module).
+# program the module proxy can build, plus docker-buildx from the provider's own module),
+# kube-router (its network policy controller alone enforces NetworkPolicy on the local cluster).
 # pulumi-docker-build imports two code generators the proxy does not serve, for its schema's
 # language map only: pulumi-docker-build/shims/README.md.
 #
@@ -25,7 +26,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 cache_root="${TODO_TOOLCHAIN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/todo-platform/toolchain}"
 # Bump when the way a component is built changes (flags, generate steps), to rebuild them all.
 RECIPE=1
-ALL_COMPONENTS=(kubernetes etcd coredns registry buildkit pulumi pulumi-kubernetes pulumi-docker-build)
+ALL_COMPONENTS=(kubernetes etcd coredns registry buildkit pulumi pulumi-kubernetes pulumi-docker-build kube-router)
 KNOWN_COMPONENTS=("${ALL_COMPONENTS[@]}")
 print_only=false
 if [ "${1:-}" = "--print" ]; then
@@ -155,6 +156,13 @@ build_registry() { build registry "-s -w" github.com/distribution/distribution/v
 build_buildkit() {
   build buildkit "-s -w -X github.com/moby/buildkit/version.Version=$(go_version buildkit github.com/moby/buildkit)" \
     github.com/moby/buildkit/cmd/buildkitd github.com/moby/buildkit/cmd/buildctl
+}
+
+# kube-router as its Makefile builds it (CGO off, the version stamped), minus the build date, so
+# that the same pins give the same binary.
+build_kube-router() {
+  build kube-router "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$(go_version kube-router github.com/cloudnativelabs/kube-router/v2)" \
+    github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
 }
 
 build_pulumi() {

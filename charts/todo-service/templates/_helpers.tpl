@@ -97,3 +97,64 @@ Environment read from Secrets by name: the values themselves never pass through 
       key: {{ .key }}
 {{- end }}
 {{- end }}
+
+{{/*
+NetworkPolicy egress rules shared by the service's pods and its migration Job: the cluster DNS,
+then the pods and the addresses in networkPolicy.egressToPods / egressToCidrs, each on its port.
+*/}}
+{{- define "todo-service.networkPolicyEgress" -}}
+{{- $np := .Values.networkPolicy -}}
+- to:
+    - namespaceSelector:
+        matchLabels:
+          kubernetes.io/metadata.name: {{ $np.dns.namespace }}
+      podSelector:
+        matchLabels:
+          {{- toYaml $np.dns.podLabels | nindent 10 }}
+  ports:
+    - protocol: UDP
+      port: 53
+    - protocol: TCP
+      port: 53
+{{- range $np.egressToPods }}
+- to:
+    - podSelector:
+        matchLabels:
+          {{- toYaml .podLabels | nindent 10 }}
+  ports:
+    - protocol: TCP
+      port: {{ .port }}
+{{- end }}
+{{- range $np.egressToCidrs }}
+- to:
+    - ipBlock:
+        cidr: {{ .cidr }}
+  ports:
+    - protocol: TCP
+      port: {{ .port }}
+{{- end }}
+{{- end }}
+
+{{/*
+Timing fields of one probe (values.probes.readiness / liveness / startup).
+*/}}
+{{- define "todo-service.probeTiming" -}}
+periodSeconds: {{ .periodSeconds }}
+timeoutSeconds: {{ .timeoutSeconds }}
+failureThreshold: {{ .failureThreshold }}
+{{- end }}
+
+{{/*
+Refuses shutdown values that would cut requests off: the grace period (counted from the deletion,
+preStop included) must outlast preStop + the app's shutdown timeout, and the drain must end
+before that timeout (both count from SIGTERM). JSON Schema cannot compare two fields.
+*/}}
+{{- define "todo-service.checkShutdown" -}}
+{{- $s := .Values.shutdown -}}
+{{- if le (int $s.terminationGracePeriodSeconds) (add (int $s.preStopSeconds) (int $s.timeoutSeconds) | int) -}}
+{{- fail (printf "shutdown.terminationGracePeriodSeconds (%d) must be greater than shutdown.preStopSeconds + shutdown.timeoutSeconds (%d + %d): the kubelet would kill the pod before the app finished" (int $s.terminationGracePeriodSeconds) (int $s.preStopSeconds) (int $s.timeoutSeconds)) -}}
+{{- end -}}
+{{- if ge (int $s.drainSeconds) (int $s.timeoutSeconds) -}}
+{{- fail (printf "shutdown.drainSeconds (%d) must be less than shutdown.timeoutSeconds (%d): both count from SIGTERM" (int $s.drainSeconds) (int $s.timeoutSeconds)) -}}
+{{- end -}}
+{{- end }}
