@@ -1,52 +1,43 @@
 // The real Pulumi engine on the local cluster: the CLI and the Kubernetes and docker-build providers
-// built from Go modules (tools/toolchain/build.sh) run the code index.ts runs (program/*.ts: config
-// parsing, both AppImages built by docker-build and pushed to the cluster's registry, namespace,
-// database Secret, both Helm releases with their hooks, the outputs) with `pulumi up`; then the
-// output contract, a todo through the NodePort and in headless Chromium, a preview that must report
-// no changes, the database password looked for in the real state and in Helm's values, a one-file
-// backend edit that must rebuild and redeploy only the backend, helm list/history, a crashing
-// backend diagnosed and rolled back, a release stuck in pending-upgrade recovered, and
-// `pulumi destroy` leaving no namespace.
+// built from Go modules (tools/toolchain/build.sh) run the repository's index.ts itself, loaded as
+// Pulumi's Node.js language host loads it (index-program.ts), on a stack made with the README's
+// Quick start commands as a user types them (quick-start.ts). The program is varied only through
+// config a user could set (backendImage for the crashing backend, replicas, networkPolicies, no
+// databaseUrl for the in-cluster Postgres, aiops.analyzer off): nothing of program/ or components/
+// is loaded here (test/deploy/import-graph.test.ts). Then the output contract, a todo through the
+// NodePort and in headless Chromium, a preview that must report no changes, the database password
+// looked for in the real state and in Helm's values, a one-file backend edit that must rebuild and
+// redeploy only the backend, helm list/history, a crashing backend diagnosed and rolled back, a
+// release stuck in pending-upgrade recovered, the engine killed mid-upgrade, NetworkPolicies, a
+// consumer stack reading the outputs through StackReference, the pull-request preview between two
+// commits, issue 15's traffic windows and `pulumi destroy` leaving no namespace.
 //
 // It runs as an Automation API inline program because the module proxy serves neither the Node.js
-// language host (pulumi-language-nodejs) nor the command and random providers: the health check
-// (a command) is left out, and the database is the Postgres stand-in given to the program as its
-// Neon URL (the in-cluster mode needs the random provider). docs/local-cluster.md lists what this
-// leaves to a laptop's `pulumi up`.
+// language host (pulumi-language-nodejs) nor the command and random providers: the stacks set
+// aiops.analyzer off (no health-check Command; the analysis process itself is run here as the
+// Command would start it), the "Neon" database is a Postgres stand-in given as databaseUrl, and the
+// in-cluster stack sets postgresPassword (the random provider would generate it).
+// docs/local-cluster.md lists what this leaves to a laptop's `pulumi up`.
 //   npx tsx scripts/local-cluster/engine.ts      (after scripts/local-cluster/cluster.sh up)
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir, userInfo } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
-import {
-  type ConfigMap,
-  type EngineEvent,
-  LocalWorkspace,
-  type OpType,
-  type OutputMap,
-  type Stack,
-} from "@pulumi/pulumi/automation";
+import { type EngineEvent, LocalWorkspace, type OpType, type OutputMap, type Stack } from "@pulumi/pulumi/automation";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 
 import { HISTORY_CONFIGMAP } from "../../aiops/history";
+import { diagnoseInvocation, parseReport, REPO_ROOT } from "../../aiops/invocation";
 import type { HealthReport } from "../../aiops/types";
-import { DATABASE_SECRET_NAME } from "../../components/database";
-import { diagnoseInvocation, parseReport, REPO_ROOT } from "../../components/health";
-import { createStackNamespace } from "../../components/namespace";
-import { loadPlatformConfig } from "../../config";
 import { aiopsConfigSchema } from "../../config/aiops";
-import { appUrl as contractAppUrl, type PlatformOutputs, type ReleaseSummary } from "../../outputs";
-import { connectDatabase } from "../../program/database";
-import { buildAppImages } from "../../program/images";
-import { deployAppReleases } from "../../program/releases";
-import { deploymentOutputs } from "../../program/stack-outputs";
+import { appUrl as contractAppUrl, HEALTH_CHECK_OFF, type PlatformOutputs, type ReleaseSummary } from "../../outputs";
 import { resolveHelm } from "../manifest-diff/render";
 import { addToggleReload } from "./browser";
+import { type InlineProgram, indexProgram } from "./index-program";
 import { probe } from "./network-probe";
+import { QUICK_START_HEADING, quickStartSteps } from "./quick-start";
 import {
   type AppComponent,
   appImageTag,
@@ -69,6 +60,7 @@ import {
 } from "./support";
 import { listAllTodos, measureWindow, type WindowReport } from "./traffic";
 import { startTrafficProcess } from "./traffic-process";
+import { outageProblems, windowProblems } from "./traffic-report";
 import { formatPhases, type TimedEvent, type UpdatePhases, updatePhases } from "./update-phases";
 
 const NAMESPACE = "todo-engine";
@@ -78,26 +70,19 @@ const IN_CLUSTER_NAMESPACE = "todo-engine-pg";
 const TAG = `engine-${Date.now()}`;
 const { step, timings } = stepRunner("engine", [NAMESPACE, DATABASE_NAMESPACE, IN_CLUSTER_NAMESPACE]);
 
+/** The platform stack: the Quick start's `pulumi stack init dev`. */
+const STACK = "dev";
+/** The second platform stack, without databaseUrl: the program's own Postgres. */
+const IN_CLUSTER_STACK = "engine-pg";
+/** The consumer stack of examples/consumer, reading STACK through StackReference. */
+const CONSUMER_STACK = "dev";
+const CONSUMER_NAMESPACE = "todo-consumer";
 /**
- * What index.ts deploys, minus the health check: the two AppImages built from `checkout` by
- * docker-build and pushed to the cluster's registry (imageLoader registry), the namespace, the
- * database Secret, both releases and the outputs. `backendImageRef` points the backend release at
- * another image (the failure paths' crashing backend); the AppImages stay as they are.
+ * The tag this run puts on the stacks it makes. `pulumi login --local` keeps state in the user's
+ * ~/.pulumi (the CLI takes the account's home, not $HOME), so the run removes a stack left by an
+ * interrupted run only when it carries this tag, and never touches a user's own `dev`.
  */
-function program(checkout: string, backendImageRef?: string) {
-  return async () => {
-    const cfg = loadPlatformConfig();
-    const images = buildAppImages(checkout, cfg.images);
-    const provider = new k8s.Provider("cluster", { context: cfg.deploy.kubeContext });
-    const namespace = createStackNamespace(cfg.deploy.namespace, { provider }).metadata.name;
-    const database = connectDatabase({ cfg, provider, namespace });
-    const backend = backendImageRef
-      ? { imageRef: pulumi.output(backendImageRef), pullPolicy: pulumi.output("IfNotPresent" as const) }
-      : images.backend;
-    const releases = deployAppReleases({ cfg, provider, namespace, images: { ...images, backend }, database });
-    return deploymentOutputs({ cfg, namespace, releases, database });
-  };
-}
+const E2E_TAG = "todo-platform:e2e";
 
 /** The resources an update or preview would change, as `op type::name`. */
 function changesOf(events: EngineEvent[]): string[] {
@@ -112,7 +97,7 @@ function changesOf(events: EngineEvent[]): string[] {
 
 async function up(
   stack: Stack,
-  deployed: ReturnType<typeof program>,
+  deployed: InlineProgram,
 ): Promise<{ outputs: Record<string, unknown>; changes: string[]; phases: UpdatePhases }> {
   const events: EngineEvent[] = [];
   const timed: TimedEvent[] = [];
@@ -148,7 +133,7 @@ async function inClusterDatabase(stack: Stack, checkout: string): Promise<void> 
   await step(
     `pulumi up: the program's in-cluster Postgres in ${IN_CLUSTER_NAMESPACE} (StatefulSet Ready, PVC Bound) and both releases on it`,
     async () => {
-      const { outputs } = await up(stack, program(checkout));
+      const { outputs } = await up(stack, indexProgram(checkout));
       if (outputs.databaseMode !== "in-cluster") throw new Error(`databaseMode is ${String(outputs.databaseMode)}`);
       const claims = kubectl("-n", IN_CLUSTER_NAMESPACE, "get", "pvc", "-o", "jsonpath={.items[*].status.phase}");
       if (claims !== "Bound") throw new Error(`the in-cluster Postgres' PVCs: ${claims || "none"}`);
@@ -207,24 +192,34 @@ async function inClusterDatabase(stack: Stack, checkout: string): Promise<void> 
       const appUrl = frontendUrl(IN_CLUSTER_NAMESPACE);
       const postgresReady = () =>
         kubectl("-n", IN_CLUSTER_NAMESPACE, "rollout", "status", "statefulset/todo-postgres", "--timeout=180s");
-      await underTraffic(appUrl, "window 7a, the in-cluster Postgres' pod deleted", async () => {
-        kubectl("-n", IN_CLUSTER_NAMESPACE, "delete", "pod", "todo-postgres-0", "--wait=true", "--timeout=120s");
-        postgresReady();
-        await sleep(5_000); // the backend's pool reconnecting is part of what the window measures
-      });
+      await underTraffic(
+        appUrl,
+        "window 7a, the in-cluster Postgres' pod deleted",
+        async () => {
+          kubectl("-n", IN_CLUSTER_NAMESPACE, "delete", "pod", "todo-postgres-0", "--wait=true", "--timeout=120s");
+          postgresReady();
+          await sleep(5_000); // the backend's pool reconnecting is part of what the window measures
+        },
+        "outage",
+      );
       // A pod-template change, as a resources edit or a Postgres patch upgrade makes: the same
       // image under a new tag, so the StatefulSet rolls its one pod.
       const restarted = `${POSTGRES_IMAGE}-${TAG}`;
       run("docker", ["tag", POSTGRES_IMAGE, restarted]);
       loadImages(restarted);
       await stack.setConfig("postgresImage", { value: restarted });
-      await underTraffic(appUrl, "window 7b, a pulumi up that rolls the Postgres StatefulSet", async () => {
-        const { changes } = await up(stack, program(checkout));
-        if (!changes.some((change) => change.includes("StatefulSet")))
-          throw new Error(`the postgresImage change left the StatefulSet alone: ${changes.join(", ")}`);
-        postgresReady();
-        await sleep(5_000);
-      });
+      await underTraffic(
+        appUrl,
+        "window 7b, a pulumi up that rolls the Postgres StatefulSet",
+        async () => {
+          const { changes } = await up(stack, indexProgram(checkout));
+          if (!changes.some((change) => change.includes("StatefulSet")))
+            throw new Error(`the postgresImage change left the StatefulSet alone: ${changes.join(", ")}`);
+          postgresReady();
+          await sleep(5_000);
+        },
+        "outage",
+      );
       const titles = (await listAllTodos(appUrl)).map((todo) => todo.title);
       if (!titles.includes(`in-cluster todo ${TAG}`))
         throw new Error("the todo written before the window is gone from the in-cluster Postgres");
@@ -260,9 +255,9 @@ const deleteNamespaces = () =>
   );
 
 /**
- * The report AiHealthCheck's Command turns into the `health` output after a deploy: its exact
- * process (diagnoseInvocation, with this stack's aiops settings) started in the repo as the Command
- * starts it. The Command itself needs the command provider, which cannot be built here.
+ * The report AiHealthCheck's Command would turn into the `health` output after a deploy (the stacks
+ * here set aiops.analyzer off: the Command needs the command provider, which cannot be built here):
+ * its exact process (aiops/invocation.ts, facts only) started in the repo as the Command starts it.
  */
 function healthCheckReport(outputs: Record<string, unknown>): HealthReport {
   const releases = (["backend", "frontend"] as const).map((key) => {
@@ -279,7 +274,7 @@ function healthCheckReport(outputs: Record<string, unknown>): HealthReport {
     kubeContext: KUBE_CONTEXT,
     releases,
     aiops: aiopsConfigSchema.parse({ analyzer: "none" }),
-    redactSecretNames: [DATABASE_SECRET_NAME],
+    redactSecretNames: [String(outputs.databaseSecretName)],
   });
   return parseReport(
     // As the command provider starts it: interpreter[0], the rest, then `create` last; no shell.
@@ -311,7 +306,7 @@ function expectHealthy(report: HealthReport, revisions: Record<string, number>, 
 /** `pulumi preview --policy-pack policy`: the names of the policies the pack reported, and how the preview ended. */
 async function policyViolations(
   stack: Stack,
-  deployed: ReturnType<typeof program>,
+  deployed: InlineProgram,
 ): Promise<{ violated: string[]; outcome: string }> {
   const events: EngineEvent[] = [];
   stack.workspace.program = deployed;
@@ -401,21 +396,34 @@ const windows: WindowReport[] = [];
 /**
  * Runs `action` under a user's traffic through the frontend's NodePort (startTrafficProcess: the
  * load keeps its own event loop while this process runs the program and kubectl), and keeps the
- * window's figures. Every window fails on a lost or duplicated acknowledged write; failed requests
- * are reported (docs/benchmarks.md), not yet gated, until more runs show which windows hold 0.
+ * window's figures, then holds the window to its goal (issue 15): "clean" (windows 1, 2, 3, 4 and 6)
+ * is 0 failed requests and 0 lost or duplicated writes; "outage" (windows 5 and 7) is 0 lost or
+ * duplicated writes, every failure a clean 502/503 from our servers, and successes back within
+ * OUTAGE_BOUND_MS.
  */
-async function underTraffic<T>(appUrl: string, name: string, action: () => Promise<T>): Promise<T> {
+async function underTraffic<T>(
+  appUrl: string,
+  name: string,
+  action: () => Promise<T>,
+  goal: "clean" | "outage" = "clean",
+): Promise<T> {
   const options = { baseUrl: appUrl, ratePerSecond: 50, titlePrefix: `${name} ${TAG}` };
   const { result, report } = await measureWindow(name, options, action, undefined, startTrafficProcess);
   windows.push(report);
   timings.push(report.line);
-  const { lost, duplicated } = report.writes;
-  if (lost.length || duplicated.length)
+  const problems =
+    goal === "clean"
+      ? windowProblems(report.summary, report.writes)
+      : outageProblems(report.summary, report.writes, OUTAGE_BOUND_MS);
+  if (problems.length)
     throw new Error(
-      `${name}: ${lost.length} acknowledged writes lost, ${duplicated.length} duplicated: ${report.line}`,
+      `${name} is not ${goal === "clean" ? "clean" : "a bounded outage"}: ${problems.join("; ")}\n${report.line}`,
     );
   return result;
 }
+
+/** The longest a bounded outage may go without one successful answer (window 7 measured ~5 s). */
+const OUTAGE_BOUND_MS = 20_000;
 
 /**
  * How the last Helm upgrade of a component split between applying the manifests (up to the new
@@ -474,7 +482,7 @@ function pulumiUpPids(stackName: string): number[] {
  * Starts `pulumi up` and SIGKILLs its CLI once Helm shows `release` mid-upgrade (pending-upgrade):
  * a laptop's closed terminal or a CI runner's timeout. Returns how the update ended for its caller.
  */
-async function killEngineMidUpgrade(stack: Stack, deployed: ReturnType<typeof program>, release: string) {
+async function killEngineMidUpgrade(stack: Stack, deployed: InlineProgram, release: string) {
   const before = helmStatus(release).version;
   const update = up(stack, deployed).then(
     () => undefined,
@@ -619,10 +627,12 @@ const SUMMARY_KEYS = {
   serviceUrl: true,
 } satisfies Record<keyof ReleaseSummary, true>;
 
-/** The outputs this run has (no health: it needs the command provider) hold to outputs.ts. */
+/** The outputs hold to outputs.ts; `health` is HEALTH_CHECK_OFF (aiops.analyzer off). */
 function expectOutputContract(outputs: Partial<PlatformOutputs>): void {
   const problems: string[] = [];
-  const expectedKeys = Object.keys(CONTRACT_KEYS).filter((key) => key !== "health");
+  const expectedKeys = Object.keys(CONTRACT_KEYS);
+  if (JSON.stringify(outputs.health) !== JSON.stringify(HEALTH_CHECK_OFF))
+    problems.push(`health ${JSON.stringify(outputs.health)}; expected ${JSON.stringify(HEALTH_CHECK_OFF)}`);
   if (Object.keys(outputs).sort().join() !== expectedKeys.sort().join())
     problems.push(`keys ${Object.keys(outputs).join(", ")}; expected ${expectedKeys.join(", ")}`);
   const wantedUrl = contractAppUrl({
@@ -683,6 +693,94 @@ function toolchainBin(): string {
   return printed.trim().split("\n").pop() ?? "";
 }
 
+/** `pulumi <args>` in the project directory, as a user's shell runs it; `input` is what they type at a prompt. */
+type PulumiCli = ((args: string[], input?: string) => string) & { env: Record<string, string> };
+
+/**
+ * The CLI as the Quick start's shell has it: the toolchain's pulumi on PATH, the Quick start's
+ * exports (added by typeQuickStart), PULUMI_HOME in a scratch directory so `pulumi login --local`
+ * leaves the user's credentials (their current login) alone. State still goes where
+ * `login --local` puts it, the account's ~/.pulumi (see E2E_TAG).
+ */
+function pulumiCli(projectDir: string, pulumiHome: string): PulumiCli {
+  const env: Record<string, string> = { PULUMI_HOME: pulumiHome, PULUMI_SKIP_UPDATE_CHECK: "true", KUBECONFIG };
+  const cli = ((args: string[], input?: string) =>
+    run("pulumi", [...args, "--non-interactive"], { cwd: projectDir, env, input })) as PulumiCli;
+  cli.env = env;
+  return cli;
+}
+
+/**
+ * Types the README's Quick start (quick-start.ts): its export lines into the shell's env, its
+ * pulumi lines through the CLI, `databaseUrl` at its prompt. Returns what it did, line by line.
+ */
+function typeQuickStart(cli: PulumiCli, readme: string, databaseUrl: string): string[] {
+  const typed: string[] = [];
+  for (const step of quickStartSteps(readme)) {
+    if (step.kind === "export") {
+      cli.env[step.name] = step.value;
+      typed.push(step.line);
+    } else if (step.kind === "deferred") {
+      typed.push(
+        `${step.line} (below: ${step.line === "pulumi up" ? "the engine runs index.ts through the Automation API" : "pulumi stack output appUrl, checked against the contract"})`,
+      );
+    } else if (step.args.join(" ") === `stack init ${STACK}`) {
+      initStack(cli, STACK);
+      typed.push(step.line);
+    } else {
+      if (step.promptsFor && step.promptsFor !== "databaseUrl")
+        throw new Error(`the Quick start prompts for ${step.promptsFor}; the e2e types only databaseUrl`);
+      cli(step.args, step.promptsFor ? databaseUrl : undefined);
+      typed.push(step.promptsFor ? `${step.line} (typed: the stand-in's URL)` : step.line);
+    }
+  }
+  return typed;
+}
+
+/**
+ * `pulumi stack init <name>`, and the run's tag on it. A stack of that name this run made before
+ * (an interrupted run: it carries E2E_TAG) is removed first; any other stops the run.
+ */
+function initStack(cli: PulumiCli, name: string): void {
+  const existing = (JSON.parse(cli(["stack", "ls", "--json"])) as { name: string }[]).some(
+    (listed) => listed.name === name,
+  );
+  if (existing) {
+    const tags = JSON.parse(cli(["stack", "tag", "ls", "--json", "--stack", name])) as Record<string, string>;
+    if (tags[E2E_TAG] !== "engine")
+      throw new Error(
+        `the pulumi login --local backend (${join(userInfo().homedir, ".pulumi")}) already has a stack organization/todo-platform/${name} that this e2e did not make; the e2e runs the Quick start's \`pulumi stack init ${name}\`: rename that stack (pulumi stack rename) or run the e2e as another user`,
+      );
+    cli(["stack", "rm", "--force", "--yes", "--stack", name]);
+  }
+  cli(["stack", "init", name]);
+  cli(["stack", "tag", "set", E2E_TAG, "engine", "--stack", name]);
+}
+
+/**
+ * The config lines that swap Minikube's names for the local cluster's (its context, its registry
+ * as the image loader) and turn off what the module proxy cannot serve (the health check's Command),
+ * typed through the CLI like the Quick start's.
+ */
+function localClusterConfig(cli: PulumiCli, stackName: string, namespace: string): void {
+  const set = (...args: string[]) => cli(["config", "set", "--stack", stackName, ...args]);
+  set("kubeContext", KUBE_CONTEXT);
+  set("imageLoader", "registry");
+  set("imageRegistry", LOCAL_REGISTRY);
+  set("namespace", namespace);
+  set("--path", "aiops.analyzer", "off");
+  // The consumer stack's Job calls the backend from its own namespace (docs/deploy.md).
+  set("--path", "networkPolicyAllowNamespaces[0]", CONSUMER_NAMESPACE);
+}
+
+/** The Automation API's handle on a stack the CLI made, with index.ts as its program. */
+function selectStack(checkout: string, cli: PulumiCli, name: string): Promise<Stack> {
+  return LocalWorkspace.selectStack(
+    { projectName: "todo-platform", stackName: name, program: indexProgram(checkout) },
+    { workDir: checkout, envVars: { ...cli.env } },
+  );
+}
+
 async function main(): Promise<void> {
   const bin = await step("Pulumi CLI, Kubernetes and docker-build providers (tools/toolchain/build.sh)", toolchainBin);
   // helm on PATH as on a laptop: the error hook's recovery of a stuck release runs `helm rollback`.
@@ -702,41 +800,26 @@ async function main(): Promise<void> {
     return deployPostgres(DATABASE_NAMESPACE);
   });
 
-  // The project directory: the workspace writes Pulumi.yaml and the stack's config there, and the
-  // provider resolves the releases' chart path (./charts/todo-service, relative so that state does
-  // not depend on where the repo is checked out) against it, as `pulumi up` in the repo does.
-  const workDir = mkdtempSync(join(tmpdir(), "todo-engine-"));
-  symlinkSync(join(REPO, "charts"), join(workDir, "charts"));
-  const state = join(workDir, ".state");
-  mkdirSync(state);
-  const newStack = async (name: string, namespace: string, database: ConfigMap) => {
-    const created = await LocalWorkspace.createOrSelectStack(
-      { projectName: "todo-platform", stackName: name, program: program(checkout) },
-      {
-        workDir,
-        projectSettings: { name: "todo-platform", runtime: "nodejs", backend: { url: `file://${state}` } },
-        envVars: { PULUMI_CONFIG_PASSPHRASE: "engine-e2e", PULUMI_SKIP_UPDATE_CHECK: "true", KUBECONFIG },
-      },
-    );
-    await created.setAllConfig({
-      kubeContext: { value: KUBE_CONTEXT },
-      namespace: { value: namespace },
-      imageLoader: { value: "registry" },
-      imageRegistry: { value: LOCAL_REGISTRY },
-      ...database,
-    });
-    await created.setConfig("aiops.analyzer", { value: "none" }, true);
-    return created;
-  };
-  const stack = await step("pulumi login --local, stack init, config", () =>
-    newStack("engine", NAMESPACE, { databaseUrl: { value: database.url, secret: true } }),
+  // The checkout is the project directory, as the repository is a user's: the CLI and the
+  // workspace read its Pulumi.yaml and write the stacks' config there, and the provider resolves
+  // the releases' chart path (./charts/todo-service) against it.
+  const pulumiHome = mkdtempSync(join(tmpdir(), "todo-engine-pulumi-home-"));
+  const cli = pulumiCli(checkout, pulumiHome);
+  const stack = await step(
+    `the README's Quick start as typed (${QUICK_START_HEADING.replace(/^## /, "")}): pulumi login --local, its export, pulumi stack init dev, the config set lines (the stand-in's URL typed at the databaseUrl prompt)`,
+    async () => {
+      const typed = typeQuickStart(cli, readFileSync(join(checkout, "README.md"), "utf8"), database.url);
+      timings.push(`Quick start: ${typed.join("; ")}`);
+      localClusterConfig(cli, STACK, NAMESPACE);
+      return selectStack(checkout, cli, STACK);
+    },
   );
 
   try {
     const images = await step(
       "pulumi up: both images built by docker-build and pushed, namespace, database Secret, both releases deployed, pods Ready",
       async () => {
-        const { outputs, phases } = await up(stack, program(checkout));
+        const { outputs, phases } = await up(stack, indexProgram(checkout));
         timings.push(formatPhases("phases of the first pulumi up", phases));
         const refs = { backend: registryRef(outputs, "backend"), frontend: registryRef(outputs, "frontend") };
         expectRelease(outputs, "backend", 1, refs.backend);
@@ -747,10 +830,15 @@ async function main(): Promise<void> {
         return refs;
       },
     );
-    await step("pulumi stack output --json: the output contract of outputs.ts (health aside)", async () => {
-      const outputs = outputValues(await stack.outputs());
-      expectOutputContract(outputs as Partial<PlatformOutputs>);
-    });
+    await step(
+      "pulumi stack output: the output contract of outputs.ts, and the Quick start's `pulumi stack output appUrl`",
+      async () => {
+        const outputs = outputValues(await stack.outputs());
+        expectOutputContract(outputs as Partial<PlatformOutputs>);
+        const printed = cli(["stack", "output", "appUrl", "--stack", STACK]).trim();
+        if (printed !== outputs.appUrl) throw new Error(`pulumi stack output appUrl printed ${printed}`);
+      },
+    );
     const appUrl = frontendUrl(NAMESPACE);
     await step(
       "the health check's analysis of this deploy: healthy, both releases at revision 1, kept in the history",
@@ -787,21 +875,21 @@ async function main(): Promise<void> {
     );
     await step("pulumi preview --expect-no-changes on the unchanged program", async () => {
       const events: EngineEvent[] = [];
-      stack.workspace.program = program(checkout);
+      stack.workspace.program = indexProgram(checkout);
       await stack.preview({ expectNoChanges: true, onEvent: (event) => events.push(event), color: "never" });
       const changes = changesOf(events);
       if (changes.length) throw new Error(`preview wants changes: ${changes.join(", ")}`);
     });
     await step(
       "pulumi preview --policy-pack policy: the pack runs on the real engine and flags only the health check this program leaves out",
-      async () => expectViolations(await policyViolations(stack, program(checkout)), ["health-analysis-present"]),
+      async () => expectViolations(await policyViolations(stack, indexProgram(checkout)), ["health-analysis-present"]),
     );
     await step(
       "the policy pack flags a single frontend replica that config allows (allowSingleFrontendReplica)",
       async () => {
         await stack.setAllConfig({ frontendReplicas: { value: "1" }, allowSingleFrontendReplica: { value: "true" } });
         try {
-          expectViolations(await policyViolations(stack, program(checkout)), [
+          expectViolations(await policyViolations(stack, indexProgram(checkout)), [
             "frontend-min-replicas",
             "health-analysis-present",
           ]);
@@ -838,7 +926,7 @@ async function main(): Promise<void> {
         const { outputs, changes, phases } = await underTraffic(
           appUrl,
           "window 1, the one-file backend pulumi up",
-          () => up(stack, program(checkout)),
+          () => up(stack, indexProgram(checkout)),
         );
         timings.push(formatPhases("phases of the one-file backend pulumi up", phases), rolloutSplit("backend"));
         const foreign = changes.filter((change) => !/::backend/.test(change) && !/pulumi:pulumi:Stack/.test(change));
@@ -883,7 +971,7 @@ async function main(): Promise<void> {
         const { outputs, changes, phases } = await underTraffic(
           appUrl,
           "window 2, the one-file frontend pulumi up",
-          () => up(stack, program(checkout)),
+          () => up(stack, indexProgram(checkout)),
         );
         timings.push(formatPhases("phases of the one-file frontend pulumi up", phases), rolloutSplit("frontend"));
         const foreign = changes.filter((change) => !/::frontend/.test(change) && !/pulumi:pulumi:Stack/.test(change));
@@ -903,13 +991,14 @@ async function main(): Promise<void> {
       "a backend that crashes on start: pulumi up fails, the error hook names the pod, the container, CrashLoopBackOff and the log tail, and the last good revision still serves",
       async () => {
         const crashing = crashingBackendImage(backendOnly.backend, `${TAG}-crash`);
-        await stack.setConfig("releaseTimeoutSeconds", { value: "60" });
+        // What a user runs to try another build of the backend (docs/images.md, "Running another image").
+        await stack.setAllConfig({ backendImage: { value: crashing }, releaseTimeoutSeconds: { value: "60" } });
         const { result: failure, stderr: hookOutput } = await underTraffic(
           appUrl,
           "window 3, the crashing-backend pulumi up and its atomic rollback",
           () =>
             teeStderr(() =>
-              up(stack, program(checkout, crashing)).then(
+              up(stack, indexProgram(checkout)).then(
                 () => undefined,
                 (error: unknown) => error,
               ),
@@ -945,8 +1034,8 @@ async function main(): Promise<void> {
         );
         if (image !== backendOnly.backend) throw new Error(`todo-backend runs ${image} after the rollback`);
         await createAndReadTodo(appUrl, `after the rollback ${TAG}`);
-        await stack.removeConfig("releaseTimeoutSeconds");
-        await up(stack, program(checkout));
+        await stack.removeAllConfig(["backendImage", "releaseTimeoutSeconds"]);
+        await up(stack, indexProgram(checkout));
         expectReadyPods("backend", 2);
       },
     );
@@ -960,7 +1049,7 @@ async function main(): Promise<void> {
             const stuck = await leavePendingUpgrade("todo-backend", `${LOCAL_REGISTRY}/todo-backend:${TAG}-crash`);
             await stack.setConfig("backendReplicas", { value: "3" });
             const { result: failure, stderr: hookOutput } = await teeStderr(() =>
-              up(stack, program(checkout)).then(
+              up(stack, indexProgram(checkout)).then(
                 () => undefined,
                 (error: unknown) => error,
               ),
@@ -988,64 +1077,69 @@ async function main(): Promise<void> {
     await step(
       "the pulumi CLI SIGKILLed mid-upgrade of todo-backend: pulumi cancel, its orphaned plugins stopped, pulumi up (docs/runbook.md) leave a clean state and a no-op preview",
       () =>
-        underTraffic(appUrl, "window 5, the engine killed mid-upgrade and the runbook's recovery", async () => {
-          appendFileSync(
-            join(checkout, ONE_BACKEND_FILE),
-            `\n// engine e2e: the update whose CLI is killed (${TAG})\n`,
-          );
-          const killed = await killEngineMidUpgrade(stack, program(checkout), "todo-backend");
-          const seen: string[] = [
-            `pulumi (pid ${killed.pid}) killed with todo-backend ${killed.revision.info.status} at revision ${killed.revision.version}; its plugins ${killed.plugins.map((plugin) => plugin.name).join(", ") || "none"} left running`,
-          ];
-          // What a user sees first: the lock the killed CLI left behind.
-          const locked = await up(stack, program(checkout)).then(
-            () => "pulumi up succeeded",
-            (error: Error) => error.message,
-          );
-          seen.push(
-            /currently locked/.test(locked)
-              ? "pulumi up: the stack is currently locked"
-              : `pulumi up: ${locked.slice(0, 300)}`,
-          );
-          if (!/currently locked/.test(locked))
-            throw new Error(`after the kill, pulumi up did not report the lock:\n${locked}`);
-          await stack.cancel();
-          seen.push("pulumi cancel: lock removed");
-          // The orphaned providers never exit on their own (still running 300 s after the kill on
-          // this cluster), and the kubernetes one may still be inside helm's upgrade. `pulumi
-          // refresh` would read a half-done revision into the state and hide the diff from the
-          // next up (also seen here), so the runbook says: stop them, then `pulumi up`, no refresh.
-          const stopped = await stopProcesses(killed.plugins.map((plugin) => plugin.pid));
-          const after = helmStatus("todo-backend");
-          seen.push(
-            `${stopped.length} orphaned plugins stopped; todo-backend ${after.info.status} at revision ${after.version}`,
-          );
-          const pending = ((await stack.exportStack()).deployment as { pending_operations?: { type: string }[] })
-            .pending_operations;
-          seen.push(`the state's pending operations: ${pending?.map((op) => op.type).join(", ") || "none"}`);
-          const { stderr: recovery } = await teeStderr(() => up(stack, program(checkout)));
-          seen.push(
-            `pulumi up: succeeded${recovery.includes("stuck in pending-upgrade") ? " (the error hook rolled back the pending upgrade)" : ""}`,
-          );
-          const status = helmStatus("todo-backend");
-          if (status.info.status !== "deployed") throw new Error(`helm status todo-backend: ${status.info.status}`);
-          const state = (await stack.exportStack()).deployment as { pending_operations?: unknown[] };
-          if (state.pending_operations?.length)
-            throw new Error(`the state keeps pending operations: ${JSON.stringify(state.pending_operations)}`);
-          const events: EngineEvent[] = [];
-          stack.workspace.program = program(checkout);
-          await stack.preview({ expectNoChanges: true, onEvent: (event) => events.push(event), color: "never" });
-          if (changesOf(events).length) throw new Error(`preview wants changes: ${changesOf(events).join(", ")}`);
-          expectReadyPods("backend", 2);
-          process.stderr.write(`[engine] window 5 recovery: ${seen.join("; ")}\n`);
-          timings.push(`window 5 recovery: ${seen.join("; ")}`);
-        }),
+        underTraffic(
+          appUrl,
+          "window 5, the engine killed mid-upgrade and the runbook's recovery",
+          async () => {
+            appendFileSync(
+              join(checkout, ONE_BACKEND_FILE),
+              `\n// engine e2e: the update whose CLI is killed (${TAG})\n`,
+            );
+            const killed = await killEngineMidUpgrade(stack, indexProgram(checkout), "todo-backend");
+            const seen: string[] = [
+              `pulumi (pid ${killed.pid}) killed with todo-backend ${killed.revision.info.status} at revision ${killed.revision.version}; its plugins ${killed.plugins.map((plugin) => plugin.name).join(", ") || "none"} left running`,
+            ];
+            // What a user sees first: the lock the killed CLI left behind.
+            const locked = await up(stack, indexProgram(checkout)).then(
+              () => "pulumi up succeeded",
+              (error: Error) => error.message,
+            );
+            seen.push(
+              /currently locked/.test(locked)
+                ? "pulumi up: the stack is currently locked"
+                : `pulumi up: ${locked.slice(0, 300)}`,
+            );
+            if (!/currently locked/.test(locked))
+              throw new Error(`after the kill, pulumi up did not report the lock:\n${locked}`);
+            await stack.cancel();
+            seen.push("pulumi cancel: lock removed");
+            // The orphaned providers never exit on their own (still running 300 s after the kill on
+            // this cluster), and the kubernetes one may still be inside helm's upgrade. `pulumi
+            // refresh` would read a half-done revision into the state and hide the diff from the
+            // next up (also seen here), so the runbook says: stop them, then `pulumi up`, no refresh.
+            const stopped = await stopProcesses(killed.plugins.map((plugin) => plugin.pid));
+            const after = helmStatus("todo-backend");
+            seen.push(
+              `${stopped.length} orphaned plugins stopped; todo-backend ${after.info.status} at revision ${after.version}`,
+            );
+            const pending = ((await stack.exportStack()).deployment as { pending_operations?: { type: string }[] })
+              .pending_operations;
+            seen.push(`the state's pending operations: ${pending?.map((op) => op.type).join(", ") || "none"}`);
+            const { stderr: recovery } = await teeStderr(() => up(stack, indexProgram(checkout)));
+            seen.push(
+              `pulumi up: succeeded${recovery.includes("stuck in pending-upgrade") ? " (the error hook rolled back the pending upgrade)" : ""}`,
+            );
+            const status = helmStatus("todo-backend");
+            if (status.info.status !== "deployed") throw new Error(`helm status todo-backend: ${status.info.status}`);
+            const state = (await stack.exportStack()).deployment as { pending_operations?: unknown[] };
+            if (state.pending_operations?.length)
+              throw new Error(`the state keeps pending operations: ${JSON.stringify(state.pending_operations)}`);
+            const events: EngineEvent[] = [];
+            stack.workspace.program = indexProgram(checkout);
+            await stack.preview({ expectNoChanges: true, onEvent: (event) => events.push(event), color: "never" });
+            if (changesOf(events).length) throw new Error(`preview wants changes: ${changesOf(events).join(", ")}`);
+            expectReadyPods("backend", 2);
+            process.stderr.write(`[engine] window 5 recovery: ${seen.join("; ")}\n`);
+            timings.push(`window 5 recovery: ${seen.join("; ")}`);
+          },
+          "outage",
+        ),
     );
     await step(
       "networkPolicies false: pulumi up removes the policies and the same unlabelled pod reaches the backend; true again blocks it",
       async () => {
         await stack.setConfig("networkPolicies", { value: "false" });
-        const off = await up(stack, program(checkout));
+        const off = await up(stack, indexProgram(checkout));
         if (!off.changes.some((change) => change.includes("Release::backend")))
           throw new Error(`networkPolicies false changed no release: ${off.changes.join(", ")}`);
         const policies = kubectl("-n", NAMESPACE, "get", "networkpolicies", "-o", "name");
@@ -1058,7 +1152,7 @@ async function main(): Promise<void> {
           ),
         ];
         await stack.removeConfig("networkPolicies");
-        await up(stack, program(checkout));
+        await up(stack, indexProgram(checkout));
         lines.push(
           await expectProbe(
             { namespace: DATABASE_NAMESPACE, ...stranger, who: "policies on again: unlabelled pod" },
@@ -1081,18 +1175,20 @@ async function main(): Promise<void> {
     );
     await destroyStep(stack, NAMESPACE);
     await inClusterDatabase(
-      await step("stack engine-pg without databaseUrl: pulumi login --local, stack init, config", () =>
-        newStack("engine-pg", IN_CLUSTER_NAMESPACE, {
-          postgresImage: { value: POSTGRES_IMAGE },
-          postgresPassword: { value: IN_CLUSTER_PASSWORD, secret: true },
-        }),
-      ),
+      await step(`stack ${IN_CLUSTER_STACK} without databaseUrl: pulumi stack init, config set`, () => {
+        initStack(cli, IN_CLUSTER_STACK);
+        localClusterConfig(cli, IN_CLUSTER_STACK, IN_CLUSTER_NAMESPACE);
+        cli(["config", "set", "--stack", IN_CLUSTER_STACK, "postgresImage", POSTGRES_IMAGE]);
+        // At the prompt, as the Quick start types databaseUrl: a value on the line shows in `ps`.
+        cli(["config", "set", "--stack", IN_CLUSTER_STACK, "--secret", "postgresPassword"], IN_CLUSTER_PASSWORD);
+        return selectStack(checkout, cli, IN_CLUSTER_STACK);
+      }),
       checkout,
     );
   } finally {
-    await stack.workspace.removeStack("engine-pg", { force: true }).catch(() => {});
-    await stack.workspace.removeStack("engine", { force: true }).catch(() => {});
-    rmSync(workDir, { recursive: true, force: true });
+    await stack.workspace.removeStack(IN_CLUSTER_STACK, { force: true }).catch(() => {});
+    await stack.workspace.removeStack(STACK, { force: true }).catch(() => {});
+    rmSync(pulumiHome, { recursive: true, force: true });
     rmSync(checkout, { recursive: true, force: true });
     deleteNamespaces();
   }

@@ -26,11 +26,12 @@ export const LOCAL_REGISTRY = "127.0.0.1:5000";
 export function run(
   command: string,
   args: string[],
-  options: { input?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {},
 ): string {
   try {
     return execFileSync(command, args, {
       input: options.input,
+      cwd: options.cwd,
       encoding: "utf8",
       stdio: ["pipe", "pipe", "pipe"],
       maxBuffer: 64 * 1024 * 1024,

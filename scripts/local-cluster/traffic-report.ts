@@ -231,11 +231,34 @@ export function formatWindow(name: string, summary: WindowSummary, writes?: Writ
   return `${parts.join("; ")}.`;
 }
 
-/** What keeps a window from being clean (for the gate once the fixes are in): empty when clean. */
+/** What keeps a window from being clean (the gate of windows 1, 2, 3, 4 and 6): empty when clean. */
 export function windowProblems(summary: WindowSummary, writes?: WriteCheck): string[] {
   return [
     ...(summary.failed ? [`${summary.failed} failed requests`] : []),
     ...(summary.shed ? [`${summary.shed} requests not sent (in-flight cap)`] : []),
+    ...(summary.requests === 0 ? ["no requests sent"] : []),
+    ...(writes?.lost.length ? [`${writes.lost.length} lost writes`] : []),
+    ...(writes?.duplicated.length ? [`${writes.duplicated.length} duplicated writes`] : []),
+  ];
+}
+
+/** The servers' own refusals while a dependency is away: complete answers, never a hang or a reset. */
+export const CLEAN_OUTAGE_STATUSES: readonly string[] = ["502", "503"];
+
+/**
+ * What breaks a window whose goal is a bounded outage (the engine killed, Postgres restarted): a
+ * lost or duplicated acknowledged write, a failure that is not a clean 502/503 from our servers
+ * (a connection error, a timeout, a 500), no successes resuming within `maxGapMs`, or no requests.
+ * Empty when the outage held to that.
+ */
+export function outageProblems(summary: WindowSummary, writes: WriteCheck | undefined, maxGapMs: number): string[] {
+  const unclean = Object.entries(summary.nonOk).filter(([status]) => !CLEAN_OUTAGE_STATUSES.includes(status));
+  return [
+    ...unclean.map(([status, count]) => `${count} × ${status} (only ${CLEAN_OUTAGE_STATUSES.join("/")} are clean)`),
+    ...Object.entries(summary.connectionErrors).map(([error, count]) => `${count} × ${error} (no complete answer)`),
+    ...(summary.longestGapMs > maxGapMs
+      ? [`no success for ${(summary.longestGapMs / 1000).toFixed(1)} s (bound ${maxGapMs / 1000} s)`]
+      : []),
     ...(summary.requests === 0 ? ["no requests sent"] : []),
     ...(writes?.lost.length ? [`${writes.lost.length} lost writes`] : []),
     ...(writes?.duplicated.length ? [`${writes.duplicated.length} duplicated writes`] : []),

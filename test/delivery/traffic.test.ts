@@ -13,6 +13,7 @@ import {
   checkWrites,
   classifyError,
   formatWindow,
+  outageProblems,
   percentile,
   type RequestRecord,
   summarizeWindow,
@@ -161,6 +162,20 @@ describe("formatWindow and windowProblems", () => {
       "1 requests not sent (in-flight cap)",
       "no requests sent",
     ]);
+  });
+
+  it("outageProblems admits clean 502/503s within the gap bound, and nothing else", () => {
+    const writes = { acknowledged: 1, lost: [], duplicated: [] };
+    const outage = summarizeWindow([ok(0, 5), ok(10, 5, 503), ok(20, 5, 502), ok(3_000, 5)]);
+    expect(outageProblems(outage, writes, 10_000)).toEqual([]);
+    expect(outageProblems(outage, writes, 1_000)).toEqual(["no success for 3.0 s (bound 1 s)"]);
+    const unclean = summarizeWindow([ok(0, 5), ok(10, 5, 500), failed(20, 5, "ECONNRESET"), ok(30, 5)]);
+    expect(outageProblems(unclean, { acknowledged: 1, lost: ["a"], duplicated: [] }, 10_000)).toEqual([
+      "1 × 500 (only 502/503 are clean)",
+      "1 × ECONNRESET (no complete answer)",
+      "1 lost writes",
+    ]);
+    expect(outageProblems(summarizeWindow([]), undefined, 10_000)).toEqual(["no requests sent"]);
   });
 });
 

@@ -125,17 +125,14 @@ function runtimeChainsInto(root: string, entry: string, forbiddenDirs: string[])
 }
 
 /**
- * Scripts of scripts/local-cluster/ that still load program/ or components/. Each entry is a
- * debt, not a permission; remove it once the file is migrated.
- * - engine.ts deploys a copy of index.ts's wiring (its `program()`); it is to run index.ts itself
- *   through index-program.ts, varying it through config only (issue 16). The lead empties this
- *   entry when engine.ts is migrated.
- * - smoke.ts deploys the chart with helm before any Pulumi runs, and takes the values the
- *   program would give it from components/release-values.ts and components/chart.ts, so the smoke
- *   and the program cannot drift apart. It does not run the program; whether it keeps this entry
- *   or gets its values another way is the lead's call.
+ * Scripts of scripts/local-cluster/ that load program/ or components/, each with its reason.
+ * - smoke.ts deploys the chart with helm before any Pulumi runs (the layer that tells a chart
+ *   problem from an engine one), with the values the program would give it from
+ *   components/release-values.ts and components/chart.ts, so the smoke and the program cannot drift
+ *   apart. It wires no resource and copies nothing of index.ts. engine.ts, which deploys the
+ *   program, runs index.ts itself (index-program.ts) and is not listed.
  */
-const LOADS_PROGRAM_OR_COMPONENTS = new Set(["engine.ts", "smoke.ts"]);
+const LOADS_PROGRAM_OR_COMPONENTS = new Set(["smoke.ts"]);
 
 describe("import graph: scripts/local-cluster/ drives the program only through config and index.ts", () => {
   const dir = join(REPO, "scripts", "local-cluster");
