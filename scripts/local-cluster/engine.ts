@@ -35,8 +35,16 @@ import { aiopsConfigSchema } from "../../config/aiops";
 import { appUrl as contractAppUrl, HEALTH_CHECK_OFF, type PlatformOutputs, type ReleaseSummary } from "../../outputs";
 import { resolveHelm } from "../manifest-diff/render";
 import { addToggleReload } from "./browser";
+import {
+  CONSUMER_PROJECT_DIR,
+  createConsumerStack,
+  destroyConsumer,
+  expectMissingPlatformRefused,
+  upConsumer,
+} from "./consumer-stack";
 import { type InlineProgram, indexProgram } from "./index-program";
 import { probe } from "./network-probe";
+import { previewPullRequest } from "./pr-preview-step";
 import { QUICK_START_HEADING, quickStartSteps } from "./quick-start";
 import {
   type AppComponent,
@@ -77,6 +85,8 @@ const IN_CLUSTER_STACK = "engine-pg";
 /** The consumer stack of examples/consumer, reading STACK through StackReference. */
 const CONSUMER_STACK = "dev";
 const CONSUMER_NAMESPACE = "todo-consumer";
+/** The namespace a consumer of a platform stack that does not exist would have made. */
+const REFUSED_CONSUMER_NAMESPACE = "todo-consumer-refused";
 /**
  * The tag this run puts on the stacks it makes. `pulumi login --local` keeps state in the user's
  * ~/.pulumi (the CLI takes the account's home, not $HOME), so the run removes a stack left by an
@@ -249,6 +259,8 @@ const deleteNamespaces = () =>
     NAMESPACE,
     DATABASE_NAMESPACE,
     IN_CLUSTER_NAMESPACE,
+    CONSUMER_NAMESPACE,
+    REFUSED_CONSUMER_NAMESPACE,
     "--ignore-not-found",
     "--wait=true",
     "--timeout=180s",
@@ -448,6 +460,33 @@ function rolloutSplit(component: AppComponent): string {
   if (!current || !available) return `rollout of todo-${component}: no new ReplicaSet or no NewReplicaSetAvailable`;
   const seconds = (Date.parse(available.lastUpdateTime) - Date.parse(current.metadata.creationTimestamp)) / 1000;
   return `rollout of todo-${component}: new ReplicaSet to all its pods available in ${seconds} s`;
+}
+
+/**
+ * How long the backend's last pre-upgrade migration hook took, from its Job's events (the Job itself
+ * is deleted once it succeeds): the first event (the pod created) to the last (Completed).
+ */
+function migrationHookSpan(): string {
+  const events = JSON.parse(
+    kubectl(
+      "-n",
+      NAMESPACE,
+      "get",
+      "events",
+      "--field-selector",
+      "involvedObject.name=todo-backend-migrate",
+      "-o",
+      "json",
+    ),
+  ) as { items: { reason: string; eventTime?: string; firstTimestamp?: string; lastTimestamp?: string }[] };
+  const at = (event: (typeof events.items)[number]) =>
+    Date.parse(event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? "");
+  const sorted = events.items.filter((event) => !Number.isNaN(at(event))).sort((a, b) => at(a) - at(b));
+  const created = [...sorted].reverse().find((event) => event.reason === "SuccessfulCreate");
+  const completed = sorted.at(-1);
+  if (!created || completed?.reason !== "Completed")
+    return `migration hook: no SuccessfulCreate → Completed events (${sorted.map((e) => e.reason).join(", ")})`;
+  return `migration hook Job todo-backend-migrate: created to Completed in ${(at(completed) - at(created)) / 1000} s`;
 }
 
 /** Deletes one Ready pod of the component and waits until the Deployment has all its pods Ready again. */
@@ -693,8 +732,11 @@ function toolchainBin(): string {
   return printed.trim().split("\n").pop() ?? "";
 }
 
-/** `pulumi <args>` in the project directory, as a user's shell runs it; `input` is what they type at a prompt. */
-type PulumiCli = ((args: string[], input?: string) => string) & { env: Record<string, string> };
+/**
+ * `pulumi <args>` in the project directory (or `cwd`), as a user's shell runs it; `input` is what
+ * they type at a prompt.
+ */
+type PulumiCli = ((args: string[], input?: string, cwd?: string) => string) & { env: Record<string, string> };
 
 /**
  * The CLI as the Quick start's shell has it: the toolchain's pulumi on PATH, the Quick start's
@@ -704,8 +746,8 @@ type PulumiCli = ((args: string[], input?: string) => string) & { env: Record<st
  */
 function pulumiCli(projectDir: string, pulumiHome: string): PulumiCli {
   const env: Record<string, string> = { PULUMI_HOME: pulumiHome, PULUMI_SKIP_UPDATE_CHECK: "true", KUBECONFIG };
-  const cli = ((args: string[], input?: string) =>
-    run("pulumi", [...args, "--non-interactive"], { cwd: projectDir, env, input })) as PulumiCli;
+  const cli = ((args: string[], input?: string, cwd = projectDir) =>
+    run("pulumi", [...args, "--non-interactive"], { cwd, env, input })) as PulumiCli;
   cli.env = env;
   return cli;
 }
@@ -741,20 +783,25 @@ function typeQuickStart(cli: PulumiCli, readme: string, databaseUrl: string): st
  * `pulumi stack init <name>`, and the run's tag on it. A stack of that name this run made before
  * (an interrupted run: it carries E2E_TAG) is removed first; any other stops the run.
  */
-function initStack(cli: PulumiCli, name: string): void {
-  const existing = (JSON.parse(cli(["stack", "ls", "--json"])) as { name: string }[]).some(
+function initStack(
+  cli: PulumiCli,
+  name: string,
+  project = { name: "todo-platform", dir: undefined as string | undefined },
+): void {
+  const pulumi = (...args: string[]) => cli(args, undefined, project.dir);
+  const existing = (JSON.parse(pulumi("stack", "ls", "--json")) as { name: string }[]).some(
     (listed) => listed.name === name,
   );
   if (existing) {
-    const tags = JSON.parse(cli(["stack", "tag", "ls", "--json", "--stack", name])) as Record<string, string>;
+    const tags = JSON.parse(pulumi("stack", "tag", "ls", "--json", "--stack", name)) as Record<string, string>;
     if (tags[E2E_TAG] !== "engine")
       throw new Error(
-        `the pulumi login --local backend (${join(userInfo().homedir, ".pulumi")}) already has a stack organization/todo-platform/${name} that this e2e did not make; the e2e runs the Quick start's \`pulumi stack init ${name}\`: rename that stack (pulumi stack rename) or run the e2e as another user`,
+        `the pulumi login --local backend (${join(userInfo().homedir, ".pulumi")}) already has a stack organization/${project.name}/${name} that this e2e did not make; the e2e runs \`pulumi stack init ${name}\` as the docs do: rename that stack (pulumi stack rename) or run the e2e as another user`,
       );
-    cli(["stack", "rm", "--force", "--yes", "--stack", name]);
+    pulumi("stack", "rm", "--force", "--yes", "--stack", name);
   }
-  cli(["stack", "init", name]);
-  cli(["stack", "tag", "set", E2E_TAG, "engine", "--stack", name]);
+  pulumi("stack", "init", name);
+  pulumi("stack", "tag", "set", E2E_TAG, "engine", "--stack", name);
 }
 
 /**
@@ -779,6 +826,38 @@ function selectStack(checkout: string, cli: PulumiCli, name: string): Promise<St
     { projectName: "todo-platform", stackName: name, program: indexProgram(checkout) },
     { workDir: checkout, envVars: { ...cli.env } },
   );
+}
+
+/**
+ * `pulumi up` of the consumer, then what it must have made of the platform's `outputs`: its exports
+ * equal to them, its ConfigMap holding appUrl and the backend Service's URL, its Job succeeded.
+ */
+async function expectConsumerSees(
+  consumer: Stack,
+  platform: Record<string, unknown>,
+): Promise<{ backendImage: string; job: string }> {
+  const outputs = await upConsumer(consumer);
+  const backend = platform.backend as ReleaseSummary;
+  const problems: string[] = [];
+  const expect = (what: string, actual: unknown, wanted: unknown) => {
+    if (actual !== wanted) problems.push(`${what} is ${JSON.stringify(actual)}, expected ${JSON.stringify(wanted)}`);
+  };
+  expect("the consumer's backendUrl", outputs.backendUrl, backend.serviceUrl);
+  expect("the consumer's backendImage", outputs.backendImage, backend.imageRef);
+  expect("the consumer's namespace output", outputs.namespace, platform.namespace);
+  const data = JSON.parse(
+    kubectl("-n", CONSUMER_NAMESPACE, "get", "configmap", "todo-platform-endpoints", "-o", "jsonpath={.data}"),
+  ) as Record<string, string>;
+  expect("ConfigMap todo-platform-endpoints appUrl", data.appUrl, platform.appUrl);
+  expect("ConfigMap todo-platform-endpoints backendUrl", data.backendUrl, backend.serviceUrl);
+  const job = String(outputs.backendCheckJob);
+  expect(
+    `Job ${job} succeeded`,
+    kubectl("-n", CONSUMER_NAMESPACE, "get", "job", job, "-o", "jsonpath={.status.succeeded}"),
+    "1",
+  );
+  if (problems.length) throw new Error(`the consumer stack:\n${problems.join("\n")}`);
+  return { backendImage: String(outputs.backendImage), job };
 }
 
 async function main(): Promise<void> {
@@ -815,6 +894,7 @@ async function main(): Promise<void> {
     },
   );
 
+  let consumerStack: Stack | undefined;
   try {
     const images = await step(
       "pulumi up: both images built by docker-build and pushed, namespace, database Secret, both releases deployed, pods Ready",
@@ -852,6 +932,63 @@ async function main(): Promise<void> {
     );
     await step(`headless Chromium at ${appUrl}: add a todo, mark it done, reload, still done`, () =>
       addToggleReload(appUrl, `browser todo ${TAG}`),
+    );
+    const consumerArgs = {
+      checkout,
+      stackName: CONSUMER_STACK,
+      platformStack: `organization/todo-platform/${STACK}`,
+      namespace: CONSUMER_NAMESPACE,
+      kubeContext: KUBE_CONTEXT,
+      envVars: cli.env,
+    };
+    await step(
+      `a consumer of a platform stack that does not exist (examples/consumer, platformStack organization/todo-platform/nope): a clear error, nothing created`,
+      async () => {
+        const verdict = await expectMissingPlatformRefused({
+          ...consumerArgs,
+          stackName: "refused",
+          platformStack: "organization/todo-platform/nope",
+          namespace: REFUSED_CONSUMER_NAMESPACE,
+        });
+        timings.push(`consumer without a platform: ${verdict}`);
+      },
+    );
+    const consumer = await step(
+      `the consumer stack (examples/consumer, pulumi stack init ${CONSUMER_STACK}) reads ${STACK} through StackReference: the contract holds, a ConfigMap in ${CONSUMER_NAMESPACE} from appUrl and the backend Service, and a Job there got 200 from that Service's /healthz`,
+      async () => {
+        initStack(cli, CONSUMER_STACK, { name: "todo-consumer", dir: join(checkout, CONSUMER_PROJECT_DIR) });
+        consumerStack = await createConsumerStack(consumerArgs);
+        return expectConsumerSees(consumerStack, outputValues(await stack.outputs()));
+      },
+    );
+    await step(
+      "latency at rest, 100 req/s of GET /api/todos for 20 s: through the frontend's NodePort, then to one backend pod straight (issue 15's real path beside the backend alone)",
+      async () => {
+        const pod = kubectl(
+          "-n",
+          NAMESPACE,
+          "get",
+          "pods",
+          "-l",
+          "app.kubernetes.io/component=backend",
+          "-o",
+          "jsonpath={.items[0].status.podIP}:{.items[0].spec.containers[0].ports[0].containerPort}",
+        );
+        for (const [path, baseUrl] of [
+          ["NodePort → frontend → backend → Postgres", appUrl],
+          ["backend pod alone → Postgres", `http://${pod}`],
+        ] as const) {
+          const options = { baseUrl, ratePerSecond: 100, mix: { list: 1 } };
+          const { report } = await measureWindow(
+            `latency at rest, ${path}`,
+            options,
+            () => sleep(20_000),
+            undefined,
+            startTrafficProcess,
+          );
+          timings.push(report.line);
+        }
+      },
     );
     const backendService = `todo-backend.${NAMESPACE}.svc.cluster.local:80`;
     const stranger = { labels: { "todo-e2e": "probe" } };
@@ -928,7 +1065,11 @@ async function main(): Promise<void> {
           "window 1, the one-file backend pulumi up",
           () => up(stack, indexProgram(checkout)),
         );
-        timings.push(formatPhases("phases of the one-file backend pulumi up", phases), rolloutSplit("backend"));
+        timings.push(
+          formatPhases("phases of the one-file backend pulumi up", phases),
+          rolloutSplit("backend"),
+          migrationHookSpan(),
+        );
         const foreign = changes.filter((change) => !/::backend/.test(change) && !/pulumi:pulumi:Stack/.test(change));
         if (!changes.some((change) => change.includes("docker-build:index:Image::backend")) || foreign.length) {
           throw new Error(
@@ -942,6 +1083,17 @@ async function main(): Promise<void> {
         expectReadyPods("backend", 2);
         expectHealthy(healthCheckReport(outputs), { "todo-backend": 2, "todo-frontend": 1 }, 2, database.password);
         return refs;
+      },
+    );
+    await step(
+      "pulumi up of the consumer after the platform's backend change: it reads the new backend image, and its Job (replaced) runs that image against the backend",
+      async () => {
+        if (!consumerStack) throw new Error("no consumer stack");
+        const seen = await expectConsumerSees(consumerStack, outputValues(await stack.outputs()));
+        if (seen.backendImage !== backendOnly.backend)
+          throw new Error(`the consumer read backend image ${seen.backendImage}, not ${backendOnly.backend}`);
+        if (seen.job === consumer.job)
+          throw new Error(`the consumer kept its Job ${consumer.job} for a new backend image`);
       },
     );
     await step("helm list and helm history: both releases deployed, the backend's revision 1 superseded by 2", () => {
@@ -1173,6 +1325,31 @@ async function main(): Promise<void> {
         timings.push(...lines.map((line) => `network policy: ${line}`));
       },
     );
+    await step(
+      "the pull-request preview (scripts/pr-preview.sh) between two commits of the checkout, one backend file and one chart template apart: the body shows the backend image and Release, the frontend Release's chart checksum, and the manifest diff",
+      async () => {
+        const { verdict } = await previewPullRequest({
+          checkout,
+          stackName: STACK,
+          namespace: NAMESPACE,
+          // A real preview of the head commit against what the base deployed, as the workflow runs it.
+          preview: async () => {
+            const events: EngineEvent[] = [];
+            stack.workspace.program = indexProgram(checkout);
+            await stack.preview({ onEvent: (event) => events.push(event), color: "never" });
+            return events;
+          },
+        });
+        timings.push(`pull-request preview: ${verdict}`);
+      },
+    );
+    await step(`pulumi destroy of the consumer first: namespace ${CONSUMER_NAMESPACE} is gone`, async () => {
+      if (!consumerStack) throw new Error("no consumer stack");
+      await destroyConsumer(consumerStack);
+      consumerStack = undefined;
+      const left = kubectl("get", "namespace", CONSUMER_NAMESPACE, "--ignore-not-found", "-o", "name");
+      if (left) throw new Error(`${left} still exists after the consumer's destroy`);
+    });
     await destroyStep(stack, NAMESPACE);
     await inClusterDatabase(
       await step(`stack ${IN_CLUSTER_STACK} without databaseUrl: pulumi stack init, config set`, () => {
@@ -1186,6 +1363,7 @@ async function main(): Promise<void> {
       checkout,
     );
   } finally {
+    await consumerStack?.workspace.removeStack(CONSUMER_STACK, { force: true }).catch(() => {});
     await stack.workspace.removeStack(IN_CLUSTER_STACK, { force: true }).catch(() => {});
     await stack.workspace.removeStack(STACK, { force: true }).catch(() => {});
     rmSync(pulumiHome, { recursive: true, force: true });

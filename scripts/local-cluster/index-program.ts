@@ -39,6 +39,14 @@
 // resolves `@pulumi/pulumi` to the same files, so the same instance (require's cache is keyed by
 // real path). A checkout that resolves another copy is refused.
 //
+// The directory may also be a project inside another one, e.g. `indexProgram(join(checkout,
+// "examples/consumer"))` (scripts/local-cluster/consumer-stack.ts): its own Pulumi.yaml and a
+// tsconfig.json that extends the root's. It gets its own ts-node service from its own tsconfig (as
+// above: compilerOptions read without following `extends`, then ts-node follows it), and a file
+// under both directories is compiled by the innermost project's service. When it already
+// resolves this process's `@pulumi/pulumi` through a parent's node_modules it gets no symlink of
+// its own (a symlink named node_modules is not matched by .gitignore's `node_modules/`).
+//
 // Imports nothing of the repository (test/deploy/import-graph.test.ts): the e2e drives the program
 // only through config and index.ts.
 import { existsSync, readFileSync, realpathSync, symlinkSync } from "node:fs";
@@ -113,11 +121,18 @@ let hookInstalled = false;
 const isUnder = (root: string, file: string) => file.startsWith(`${root}${sep}`);
 const inNodeModules = (root: string, file: string) => isUnder(join(root, "node_modules"), file);
 
+/**
+ * The service of the innermost project holding `file`: a project in a subdirectory of another
+ * (examples/consumer in a checkout whose index.ts also ran) compiles its own files with its own
+ * tsconfig, as its own language host would.
+ */
 function serviceFor(file: string): TsNodeService | undefined {
+  let best: { root: string; service: TsNodeService } | undefined;
   for (const [root, service] of services) {
-    if (isUnder(root, file) && !inNodeModules(root, file) && !service.ignored(file)) return service;
+    if (!isUnder(root, file) || inNodeModules(root, file)) continue;
+    if (!best || root.length > best.root.length) best = { root, service };
   }
-  return undefined;
+  return best && !best.service.ignored(file) ? best.service : undefined;
 }
 
 /** One `.ts` handler for the process: a checkout's files through its ts-node service, the rest as before. */
@@ -139,17 +154,30 @@ function installHook(): void {
   hookInstalled = true;
 }
 
-/** Makes `<checkout>/node_modules` resolve to this process's packages, and proves `@pulumi/pulumi` is one instance. */
+/** The real path `@pulumi/pulumi` resolves to from `dir`, or undefined when it resolves nowhere. */
+function sdkFrom(dir: string): string | undefined {
+  try {
+    return realpathSync(createRequire(join(dir, "index.ts")).resolve("@pulumi/pulumi"));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Makes `<checkout>/node_modules` resolve to this process's packages, and proves `@pulumi/pulumi`
+ * is one instance. A project that already resolves this process's SDK through a parent directory
+ * (examples/consumer, through the checkout's node_modules) is left as it is, as Node.js resolves it.
+ */
 function shareNodeModules(checkout: string): void {
   const sdk = realpathSync(requireHere.resolve("@pulumi/pulumi"));
-  if (!existsSync(join(checkout, "node_modules"))) {
+  if (!existsSync(join(checkout, "node_modules")) && sdkFrom(checkout) !== sdk) {
     // …/node_modules/@pulumi/pulumi/index.js → …/node_modules
     symlinkSync(dirname(dirname(dirname(sdk))), join(checkout, "node_modules"), "dir");
   }
-  const resolved = realpathSync(createRequire(join(checkout, "index.ts")).resolve("@pulumi/pulumi"));
+  const resolved = sdkFrom(checkout);
   if (resolved !== sdk) {
     throw new Error(
-      `${checkout} resolves @pulumi/pulumi to ${resolved}, but the Automation API runs ${sdk}: the program would register its resources with an SDK that is not connected to the engine; make ${join(checkout, "node_modules")} a symlink to ${dirname(dirname(dirname(sdk)))}`,
+      `${checkout} resolves @pulumi/pulumi to ${resolved ?? "nothing"}, but the Automation API runs ${sdk}: the program would register its resources with an SDK that is not connected to the engine; make ${join(checkout, "node_modules")} a symlink to ${dirname(dirname(dirname(sdk)))}`,
     );
   }
 }

@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { PlatformOutputs } from "../../outputs";
 import { HEALTH_CHECK_OFF } from "../../outputs";
 import { languageHostTsNodeOptions } from "../../scripts/local-cluster/index-program";
 import type { IndexProgramReport } from "./support/index-program-driver";
@@ -13,6 +14,31 @@ import type { IndexProgramReport } from "./support/index-program-driver";
 const REPO = join(__dirname, "..", "..");
 const DRIVER = join(__dirname, "support", "index-program-driver.ts");
 const CONTRACT = ["appUrl", "backend", "databaseMode", "databaseSecretName", "frontend", "health", "namespace"];
+
+/** What the consumer's StackReference reads in the driver (a deployed platform's outputs). */
+const PLATFORM: PlatformOutputs = {
+  appUrl: "minikube -p minikube service -n todo-dev todo-frontend --url",
+  namespace: "todo-dev",
+  frontend: {
+    releaseName: "todo-frontend",
+    revision: 1,
+    status: "deployed",
+    imageRef: "todo-frontend:0a1b2c3d4e5f",
+    serviceDns: "todo-frontend.todo-dev.svc.cluster.local",
+    serviceUrl: "http://todo-frontend.todo-dev.svc.cluster.local:80",
+  },
+  backend: {
+    releaseName: "todo-backend",
+    revision: 1,
+    status: "deployed",
+    imageRef: "todo-backend:5f4e3d2c1b0a",
+    serviceDns: "todo-backend.todo-dev.svc.cluster.local",
+    serviceUrl: "http://todo-backend.todo-dev.svc.cluster.local:80",
+  },
+  databaseMode: "in-cluster",
+  databaseSecretName: "todo-database",
+  health: HEALTH_CHECK_OFF,
+};
 
 describe("indexProgram(checkout): the checkout's index.ts run in-process as an inline program (under mocks)", () => {
   let report: IndexProgramReport;
@@ -29,6 +55,7 @@ describe("indexProgram(checkout): the checkout's index.ts run in-process as an i
         env: {
           ...process.env,
           TODO_INDEX_PROGRAM_REPORT: reportPath,
+          TODO_MOCKS_STACK_REFERENCES: JSON.stringify({ "organization/todo-platform/dev": { outputs: PLATFORM } }),
           TS_NODE_PROJECT: "",
           PULUMI_NODEJS_TRANSPILE_ONLY: "",
         },
@@ -88,6 +115,31 @@ describe("indexProgram(checkout): the checkout's index.ts run in-process as an i
       "error TS2322: Type 'string' is not assignable to type 'number'",
     );
   });
+  it("runs a project in a subdirectory (examples/consumer) with its own tsconfig, sharing the checkout's node_modules", () => {
+    expect(report.consumer.error, stderr).toBeUndefined();
+    // Each run registers a Stack resource of its own first (runInPulumiStack).
+    expect(report.consumer.registered.filter((r) => !r.startsWith("pulumi:pulumi:Stack::"))).toEqual([
+      "pulumi:pulumi:StackReference::platform",
+      "pulumi:providers:kubernetes::cluster",
+      "kubernetes:core/v1:Namespace::namespace",
+      "kubernetes:core/v1:ConfigMap::endpoints",
+      "kubernetes:batch/v1:Job::backend-check",
+    ]);
+    expect(report.consumer.outputs).toMatchObject({
+      backendUrl: PLATFORM.backend.serviceUrl,
+      backendImage: PLATFORM.backend.imageRef,
+      consumerNamespaceName: "todo-consumer",
+    });
+    // It resolves @pulumi/pulumi through the checkout's node_modules (linked by the first run): no link of its own.
+    expect(report.consumer.ownNodeModules).toBe(false);
+    expect(report.consumer.cachedUnderConsumer).toEqual(["index.ts", "platform.ts", "resources.ts"]);
+  });
+
+  it("compiles a nested project's files with its own tsconfig even after its parent project ran (the innermost service wins)", () => {
+    expect(report.nested.root.outputs).toEqual({ answer: 42, wrong: "not a number" });
+    expect(report.nested.sub.outputs).toBeUndefined();
+    expect(report.nested.sub.error).toContain("error TS2322: Type 'string' is not assignable to type 'number'");
+  });
 });
 
 describe("the ts-node options (the language host's, from @pulumi/pulumi's own tsutils)", () => {
@@ -109,6 +161,24 @@ describe("the ts-node options (the language host's, from @pulumi/pulumi's own ts
         ...tsconfig.compilerOptions,
       },
       cwd: REPO,
+    });
+  });
+
+  it("for examples/consumer: its own tsconfig, whose compilerOptions are read without following `extends` (ts-node follows it)", () => {
+    const consumer = join(REPO, "examples", "consumer");
+    expect(languageHostTsNodeOptions(consumer, {})).toEqual({
+      compiler: "typescript",
+      transpileOnly: true,
+      project: join(consumer, "tsconfig.json"),
+      skipProject: false,
+      compilerOptions: {
+        target: "ES2020",
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        sourceMap: "true",
+        noCheck: true,
+      },
+      cwd: consumer,
     });
   });
 

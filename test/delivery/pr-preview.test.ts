@@ -60,7 +60,7 @@ const EVENTS: EngineEvent[] = [
         type: "kubernetes:helm.sh/v3:Release",
         provider: "",
         diffs: ["values"],
-        detailedDiff: { "values.replicaCount": { kind: "update", inputDiff: true } },
+        detailedDiff: { "values.replicaCount": { diffKind: "update", inputDiff: true } },
       },
     },
   },
@@ -157,6 +157,83 @@ describe("scripts/pr-preview/comment.ts (pure)", () => {
     expect(fromDigest.policyViolations).toEqual([]); // the digest has none (pulumi's display/json.go)
     expect(parsePreview(JSON.stringify(EVENTS)).changes).toEqual(fromLog.changes);
     expect(() => parsePreview("not json\n")).toThrow("line 1 of the preview file is neither");
+  });
+
+  it("reads an Automation API preview's events as onEvent gets them: apitype field names, old/new state, planning and outputs events", () => {
+    // sdk/go/common/apitype/events.go: PropertyDiff is {diffKind, inputDiff}; keys, diffs and
+    // detailedDiff are omitted when empty; old is null for a create; every step has a planning
+    // pre-event and an outputs event; the summary's policy packs are PascalCase.
+    const state = (urn: string, inputs: Record<string, unknown>) => ({
+      type: "kubernetes:helm.sh/v3:Release",
+      urn,
+      custom: true,
+      id: "todo/backend",
+      parent: URN("pulumi:pulumi:Stack", "todo-platform-pr-preview"),
+      inputs,
+      outputs: {},
+      provider: "urn:pulumi:pr-preview::todo-platform::pulumi:providers:kubernetes::cluster::0b1c",
+    });
+    const CONFIGMAP_URN = URN("kubernetes:core/v1:ConfigMap", "extra");
+    const steps = [
+      {
+        op: "same",
+        urn: URN("pulumi:pulumi:Stack", "todo-platform-pr-preview"),
+        type: "pulumi:pulumi:Stack",
+        old: null,
+        new: null,
+        provider: "",
+      },
+      {
+        op: "update",
+        urn: BACKEND_URN,
+        type: "kubernetes:helm.sh/v3:Release",
+        old: state(BACKEND_URN, { values: { chartChecksum: "a" } }),
+        new: state(BACKEND_URN, { values: { chartChecksum: "b" } }),
+        diffs: ["checksum", "values"],
+        detailedDiff: {
+          checksum: { diffKind: "update", inputDiff: true },
+          "values.chartChecksum": { diffKind: "update", inputDiff: true },
+        },
+        provider: "urn:pulumi:pr-preview::todo-platform::pulumi:providers:kubernetes::cluster::0b1c",
+      },
+      {
+        op: "create",
+        urn: CONFIGMAP_URN,
+        type: "kubernetes:core/v1:ConfigMap",
+        old: null,
+        new: state(CONFIGMAP_URN, { data: { a: "1" } }),
+        provider: "urn:pulumi:pr-preview::todo-platform::pulumi:providers:kubernetes::cluster::0b1c",
+      },
+    ];
+    let sequence = 0;
+    const lines = [
+      { preludeEvent: { config: { "todo-platform:namespace": "todo-pr" } } },
+      ...steps.map((metadata) => ({ resourcePreEvent: { metadata, planning: true } })),
+      { diagnosticEvent: { message: "progress\n", color: "never", severity: "info#err", ephemeral: true } },
+      ...steps.map((metadata) => ({ resOutputsEvent: { metadata, planning: true } })),
+      {
+        summaryEvent: {
+          maybeCorrupt: false,
+          durationSeconds: 2,
+          resourceChanges: { same: 5, update: 1, create: 1 },
+          PolicyPacks: {},
+        },
+      },
+      { cancelEvent: {} },
+    ].map((event) => JSON.stringify({ sequence: sequence++, timestamp: 1_760_000_000, ...event }));
+    const summary = parsePreview(`${lines.join("\n")}\n`);
+    expect(summary.changes).toEqual([
+      { op: "update", urn: BACKEND_URN, properties: ["checksum", "values.chartChecksum"], replaceKeys: [] },
+      { op: "create", urn: CONFIGMAP_URN, properties: [], replaceKeys: [] },
+    ]);
+    expect(summary.changeSummary).toEqual({ same: 5, update: 1, create: 1 });
+    expect(summary.warnings).toEqual([]);
+    const text = formatPreview({ summary, exitCode: 0 }, "pr-preview");
+    expect(text).toContain("**Plan:** 1 to create, 1 to update, 5 to leave unchanged.");
+    expect(text).toContain(
+      "| `~` | update | `kubernetes:helm.sh/v3:Release` | `backend` | `checksum`, `values.chartChecksum` |",
+    );
+    expect(text).toContain("| `+` | create | `kubernetes:core/v1:ConfigMap` | `extra` | — |");
   });
 
   it("renders operations, types, names, changed properties and URNs; a failed preview says so", () => {

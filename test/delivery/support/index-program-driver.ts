@@ -3,9 +3,9 @@
 // the program run as the Automation API runs an inline program (runtime.runInPulumiStack), here
 // under Pulumi's mocks (test/deploy/support/program-mocks.ts) instead of an engine.
 //   npx tsx test/delivery/support/index-program-driver.ts   (report to $TODO_INDEX_PROGRAM_REPORT)
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 
 import { indexProgram, languageHostTsNodeOptions } from "../../../scripts/local-cluster/index-program";
@@ -34,6 +34,16 @@ export interface IndexProgramReport {
   cachedUnderCheckoutNodeModules: number;
   /** A scratch project whose index.ts has a type error: with noCheck true and false in its tsconfig. */
   scratch: { noCheck: IndexProgramRun; typeChecked: IndexProgramRun };
+  /**
+   * The copy's examples/consumer (a project in a subdirectory, its tsconfig extending the root's),
+   * loaded after the root's index.ts; its StackReference reads $TODO_MOCKS_STACK_REFERENCES.
+   */
+  consumer: IndexProgramRun & { ownNodeModules: boolean; cachedUnderConsumer: string[] };
+  /**
+   * A scratch project (noCheck true) with a project in `sub/` whose tsconfig extends it but sets
+   * noCheck false; both have a type error, the root is loaded first.
+   */
+  nested: { root: IndexProgramRun; sub: IndexProgramRun };
   tsNodeOptions: ReturnType<typeof languageHostTsNodeOptions>;
 }
 
@@ -41,6 +51,7 @@ export interface IndexProgramReport {
 const unhandled: string[] = [];
 process.on("unhandledRejection", (error) => unhandled.push(String((error as Error)?.message ?? error)));
 
+/** Runs `program` with `config` under the mocks' project name (todo-platform, the consumer's too here). */
 async function run(program: () => Promise<Record<string, unknown>>, config: Record<string, string>) {
   pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(config).map(([k, v]) => [`todo-platform:${k}`, v])));
   const before = mocksReport.resources.length;
@@ -61,8 +72,7 @@ async function run(program: () => Promise<Record<string, unknown>>, config: Reco
   return result;
 }
 
-function scratchProject(noCheck: boolean): string {
-  const dir = mkdtempSync(join(tmpdir(), "index-program-scratch-"));
+function scratchProject(noCheck: boolean, dir = mkdtempSync(join(tmpdir(), "index-program-scratch-"))): string {
   writeFileSync(
     join(dir, "tsconfig.json"),
     JSON.stringify({
@@ -76,9 +86,21 @@ function scratchProject(noCheck: boolean): string {
   return dir;
 }
 
+/** A project in `<root>/sub` whose tsconfig extends the root's and type-checks (noCheck false). */
+function nestedProject(root: string): string {
+  const sub = join(root, "sub");
+  mkdirSync(sub);
+  scratchProject(false, sub);
+  writeFileSync(
+    join(sub, "tsconfig.json"),
+    JSON.stringify({ extends: "../tsconfig.json", compilerOptions: { noCheck: false }, "ts-node": { swc: false } }),
+  );
+  return sub;
+}
+
 async function main(): Promise<void> {
   const checkout = copyCheckout();
-  const scratch = [scratchProject(true), scratchProject(false)];
+  const scratch = [scratchProject(true), scratchProject(false), scratchProject(true)];
   try {
     const config = { aiops: JSON.stringify({ analyzer: "none" }) };
     const program = indexProgram(checkout);
@@ -91,7 +113,12 @@ async function main(): Promise<void> {
     // The same function, called again (as the engine calls it for the next update).
     const edited = await run(program, config);
     const off = await run(indexProgram(checkout), { aiops: JSON.stringify({ analyzer: "off" }) });
+    const consumerDir = join(checkout, "examples", "consumer");
+    const consumer = await run(indexProgram(consumerDir), { platformStack: "organization/todo-platform/dev" });
     const cached = Object.keys(require.cache);
+    const nestedRoot = scratch[2] as string;
+    const nestedSub = nestedProject(nestedRoot);
+    const nestedRootRun = await run(indexProgram(nestedRoot), {});
     const report: IndexProgramReport = {
       checkout: realpathSync(checkout),
       cwd: process.cwd(),
@@ -107,6 +134,15 @@ async function main(): Promise<void> {
         typeChecked: await run(indexProgram(scratch[1] as string), {}),
       },
       tsNodeOptions: languageHostTsNodeOptions(REPO),
+      consumer: {
+        ...consumer,
+        ownNodeModules: existsSync(join(consumerDir, "node_modules")),
+        cachedUnderConsumer: cached
+          .filter((key) => key.startsWith(`${realpathSync(consumerDir)}${sep}`))
+          .map((key) => key.slice(realpathSync(consumerDir).length + 1))
+          .sort(),
+      },
+      nested: { root: nestedRootRun, sub: await run(indexProgram(nestedSub), {}) },
     };
     writeFileSync(process.env.TODO_INDEX_PROGRAM_REPORT ?? "", JSON.stringify(report, null, 2));
   } finally {
