@@ -50,6 +50,11 @@ export interface WindowSummary {
    * is known, its start and its end count as answers too, so an outage at either edge shows.
    */
   longestGapMs: number;
+  /**
+   * The same over the API's answers only (list and create): how long the API was down while the
+   * static page may still have answered; the outage a window states.
+   */
+  longestApiGapMs: number;
   /** Nearest-rank percentiles over every request that got a complete answer, any status. */
   p50Ms: number | null;
   p99Ms: number | null;
@@ -111,6 +116,25 @@ const bump = (counts: Record<string, number>, key: string) => {
   counts[key] = (counts[key] ?? 0) + 1;
 };
 
+/** The request kinds that reach the backend (the page is the frontend's own). */
+const API_KINDS: readonly RequestKind[] = ["list", "create"];
+
+/** The longest time between two successful answers (completion times), the window's edges counting as answers when its length is known. */
+function longestGap(records: readonly RequestRecord[], context: WindowContext): number {
+  const answers = records
+    .filter(succeeded)
+    .map((record) => record.startMs + record.durationMs)
+    .sort((a, b) => a - b);
+  if (context.durationMs !== undefined) {
+    answers.push(Math.max(context.durationMs, answers.at(-1) ?? 0));
+    answers.unshift(0);
+  }
+  let longest = 0;
+  for (let i = 1; i < answers.length; i++)
+    longest = Math.max(longest, (answers[i] as number) - (answers[i - 1] as number));
+  return longest;
+}
+
 export function summarizeWindow(records: readonly RequestRecord[], context: WindowContext = {}): WindowSummary {
   const nonOk: Record<string, number> = {};
   const connectionErrors: Record<string, number> = {};
@@ -135,17 +159,11 @@ export function summarizeWindow(records: readonly RequestRecord[], context: Wind
       };
     }
   }
-  const answers = records
-    .filter(succeeded)
-    .map((record) => record.startMs + record.durationMs)
-    .sort((a, b) => a - b);
-  if (context.durationMs !== undefined) {
-    answers.push(Math.max(context.durationMs, answers.at(-1) ?? 0));
-    answers.unshift(0);
-  }
-  let longestGapMs = 0;
-  for (let i = 1; i < answers.length; i++)
-    longestGapMs = Math.max(longestGapMs, (answers[i] as number) - (answers[i - 1] as number));
+  const longestGapMs = longestGap(records, context);
+  const longestApiGapMs = longestGap(
+    records.filter((record) => API_KINDS.includes(record.kind)),
+    context,
+  );
   const latencies = records
     .filter((record) => record.error === undefined && record.status !== undefined)
     .map((record) => record.durationMs)
@@ -161,6 +179,7 @@ export function summarizeWindow(records: readonly RequestRecord[], context: Wind
     ...(firstFailure ? { firstFailure } : {}),
     shed: context.shed ?? 0,
     longestGapMs,
+    longestApiGapMs,
     p50Ms: percentile(latencies, 0.5),
     p99Ms: percentile(latencies, 0.99),
     ...(context.durationMs === undefined ? {} : { durationMs: context.durationMs }),
@@ -217,7 +236,7 @@ export function formatWindow(name: string, summary: WindowSummary, writes?: Writ
         ]
       : []),
     ...(summary.shed ? [`${count(summary.shed)} not sent (in-flight cap reached)`] : []),
-    `longest gap between successes ${ms(summary.longestGapMs)}`,
+    `longest gap between successes ${ms(summary.longestGapMs)}${summary.longestApiGapMs > summary.longestGapMs ? ` (API ${ms(summary.longestApiGapMs)})` : ""}`,
     `p50 ${ms(summary.p50Ms)}, p99 ${ms(summary.p99Ms)}`,
   ];
   if (writes) {
@@ -248,7 +267,8 @@ export const CLEAN_OUTAGE_STATUSES: readonly string[] = ["502", "503"];
 /**
  * What breaks a window whose goal is a bounded outage (the engine killed, Postgres restarted): a
  * lost or duplicated acknowledged write, a failure that is not a clean 502/503 from our servers
- * (a connection error, a timeout, a 500), no successes resuming within `maxGapMs`, or no requests.
+ * (a connection error, a timeout, a 500), no API success (list, create) for more than `maxGapMs`,
+ * or no requests.
  * Empty when the outage held to that.
  */
 export function outageProblems(summary: WindowSummary, writes: WriteCheck | undefined, maxGapMs: number): string[] {
@@ -256,8 +276,8 @@ export function outageProblems(summary: WindowSummary, writes: WriteCheck | unde
   return [
     ...unclean.map(([status, count]) => `${count} × ${status} (only ${CLEAN_OUTAGE_STATUSES.join("/")} are clean)`),
     ...Object.entries(summary.connectionErrors).map(([error, count]) => `${count} × ${error} (no complete answer)`),
-    ...(summary.longestGapMs > maxGapMs
-      ? [`no success for ${(summary.longestGapMs / 1000).toFixed(1)} s (bound ${maxGapMs / 1000} s)`]
+    ...(summary.longestApiGapMs > maxGapMs
+      ? [`no API success for ${(summary.longestApiGapMs / 1000).toFixed(1)} s (bound ${maxGapMs / 1000} s)`]
       : []),
     ...(summary.requests === 0 ? ["no requests sent"] : []),
     ...(writes?.lost.length ? [`${writes.lost.length} lost writes`] : []),

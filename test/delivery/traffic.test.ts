@@ -164,11 +164,21 @@ describe("formatWindow and windowProblems", () => {
     ]);
   });
 
+  it("the API's gap counts only list and create answers: an API outage shows while the page keeps answering", () => {
+    const page = (startMs: number): RequestRecord => ({ kind: "page", startMs, durationMs: 5, status: 200 });
+    const records = [ok(0, 5), page(500), ok(600, 5, 503), page(1_000), page(1_500), ok(2_000, 5)];
+    const summary = summarizeWindow(records);
+    expect(summary.longestGapMs).toBe(500);
+    expect(summary.longestApiGapMs).toBe(2_000);
+    expect(formatWindow("w", summary)).toContain("longest gap between successes 500 ms (API 2,000 ms)");
+    expect(outageProblems(summary, undefined, 1_000)).toEqual(["no API success for 2.0 s (bound 1 s)"]);
+  });
+
   it("outageProblems admits clean 502/503s within the gap bound, and nothing else", () => {
     const writes = { acknowledged: 1, lost: [], duplicated: [] };
     const outage = summarizeWindow([ok(0, 5), ok(10, 5, 503), ok(20, 5, 502), ok(3_000, 5)]);
     expect(outageProblems(outage, writes, 10_000)).toEqual([]);
-    expect(outageProblems(outage, writes, 1_000)).toEqual(["no success for 3.0 s (bound 1 s)"]);
+    expect(outageProblems(outage, writes, 1_000)).toEqual(["no API success for 3.0 s (bound 1 s)"]);
     const unclean = summarizeWindow([ok(0, 5), ok(10, 5, 500), failed(20, 5, "ECONNRESET"), ok(30, 5)]);
     expect(outageProblems(unclean, { acknowledged: 1, lost: ["a"], duplicated: [] }, 10_000)).toEqual([
       "1 × 500 (only 502/503 are clean)",
