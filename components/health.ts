@@ -8,8 +8,6 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import {
-  type DiagnoseInput,
-  diagnoseArgs,
   diagnoseInvocation,
   HEALTH_INTERPRETER,
   type HealthReleaseRef,
@@ -18,18 +16,6 @@ import {
 } from "../aiops/invocation";
 import type { HealthReport } from "../aiops/types";
 import type { AiopsConfig } from "../config/aiops";
-
-// The invocation is pure and lives in aiops/, so scripts that drive the program only through config
-// (scripts/local-cluster/) can start the exact analysis process without loading this component.
-export {
-  type DiagnoseInput,
-  diagnoseArgs,
-  diagnoseInvocation,
-  HEALTH_INTERPRETER,
-  type HealthReleaseRef,
-  parseReport,
-  REPO_ROOT,
-};
 
 export interface AiHealthCheckArgs {
   /** The app namespace the releases deployed to. */

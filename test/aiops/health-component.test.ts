@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import * as analysis from "../../aiops/invocation";
 import * as health from "../../components/health";
 import { aiopsConfigSchema } from "../../config/aiops";
 import { type FakeWorld, fakeWorld } from "./fakes";
@@ -87,7 +88,7 @@ describe("AiHealthCheck wiring (Pulumi mocks)", () => {
     expect(cmd?.inputs.logging).toBe("stderr");
     expect(cmd?.inputs.environment).toBeUndefined();
     expect(cmd?.inputs.stdin).toBeUndefined();
-    expect(cmd?.inputs.dir).toBe(health.REPO_ROOT);
+    expect(cmd?.inputs.dir).toBe(analysis.REPO_ROOT);
     expect(cmd?.inputs.interpreter).toEqual([
       "node",
       "-r",
@@ -132,7 +133,7 @@ describe("the Command's process, started as the command provider starts it (no s
   function runLikeTheProvider(invocation: { interpreter: string[]; create: string }, env: NodeJS.ProcessEnv) {
     const [program = "", ...args] = invocation.interpreter;
     return spawnSync(program, [...args, invocation.create], {
-      cwd: health.REPO_ROOT,
+      cwd: analysis.REPO_ROOT,
       env,
       encoding: "utf8",
       shell: false,
@@ -153,7 +154,7 @@ describe("the Command's process, started as the command provider starts it (no s
 
   it("fake kubectl and kagent: the report JSON on stdout, and none of the scrubbed variables reach any child", () => {
     world = fakeWorld(["kubectl", "kagent"], { FAKE_SCENARIO: "healthy", FAKE_KAGENT: "success" });
-    const invocation = health.diagnoseInvocation({
+    const invocation = analysis.diagnoseInvocation({
       namespace: "todo",
       releases,
       aiops: aiopsConfigSchema.parse({}),
@@ -161,7 +162,7 @@ describe("the Command's process, started as the command provider starts it (no s
     });
     const run = runLikeTheProvider(invocation, { ...world.env, ...SECRETS });
     expect(run.status, run.stderr).toBe(0);
-    expect(health.parseReport(run.stdout)).toMatchObject({ status: "healthy", revisions: { "todo-backend": 3 } });
+    expect(analysis.parseReport(run.stdout)).toMatchObject({ status: "healthy", revisions: { "todo-backend": 3 } });
     const calls = world.calls();
     expect(calls.some((call) => call.bin === "kagent")).toBe(true);
     expect(calls.length).toBeGreaterThan(3);
@@ -170,7 +171,7 @@ describe("the Command's process, started as the command provider starts it (no s
 
   it("fake kubectl-ai with llmProvider gemini: only GEMINI_API_KEY passes through, to kubectl-ai", () => {
     world = fakeWorld(["kubectl", "kubectl-ai"], { FAKE_SCENARIO: "healthy" });
-    const invocation = health.diagnoseInvocation({
+    const invocation = analysis.diagnoseInvocation({
       namespace: "todo",
       releases,
       aiops: aiopsConfigSchema.parse({ analyzer: "kubectl-ai", llmProvider: "gemini" }),
@@ -186,7 +187,7 @@ describe("the Command's process, started as the command provider starts it (no s
 
   it("a JSON value with quotes, spaces, $ and % reaches the CLI unchanged (nothing splits or expands it)", () => {
     world = fakeWorld(["kubectl"], { FAKE_SCENARIO: "healthy" });
-    const invocation = health.diagnoseInvocation({
+    const invocation = analysis.diagnoseInvocation({
       namespace: "todo",
       releases: [{ name: 'it\'s "a" $HOME %PATH%', revision: 4, status: "deployed", imageRef: "x" }],
       aiops: aiopsConfigSchema.parse({ analyzer: "none" }),
@@ -194,6 +195,6 @@ describe("the Command's process, started as the command provider starts it (no s
     });
     const run = runLikeTheProvider(invocation, world.env);
     expect(run.status, run.stderr).toBe(0);
-    expect(health.parseReport(run.stdout).revisions).toEqual({ 'it\'s "a" $HOME %PATH%': 4 });
+    expect(analysis.parseReport(run.stdout).revisions).toEqual({ 'it\'s "a" $HOME %PATH%': 4 });
   });
 });

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, relative, sep } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
-import { diagnoseInvocation, parseReport } from "../../components/health";
+import { diagnoseInvocation, parseReport } from "../../aiops/invocation";
 import { aiopsConfigSchema } from "../../config/aiops";
 import { type FakeWorld, fakeWorld } from "../aiops/fakes";
 import type { MocksReport } from "./support/program-mocks";
