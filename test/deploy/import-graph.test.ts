@@ -131,8 +131,10 @@ function runtimeChainsInto(root: string, entry: string, forbiddenDirs: string[])
  *   components/release-values.ts and components/chart.ts, so the smoke and the program cannot drift
  *   apart. It wires no resource and copies nothing of index.ts. engine.ts, which deploys the
  *   program, runs index.ts itself (index-program.ts) and is not listed.
+ * - latency-bench.ts (`npm run bench:latency`) deploys through smoke.ts's deployApp and varies
+ *   those same values one at a time, to measure each against the program's own.
  */
-const LOADS_PROGRAM_OR_COMPONENTS = new Set(["smoke.ts"]);
+const LOADS_PROGRAM_OR_COMPONENTS = new Set(["smoke.ts", "latency-bench.ts"]);
 
 describe("import graph: scripts/local-cluster/ drives the program only through config and index.ts", () => {
   const dir = join(REPO, "scripts", "local-cluster");
