@@ -39,11 +39,6 @@ export interface ReleaseValuesInput {
   chartChecksum: string;
   /** The release's NetworkPolicies (components/network-policy.ts appNetworkPolicies); unset renders none. */
   networkPolicy?: ChartNetworkPolicy;
-  /**
-   * Backend: the key of what its migration hook applies (components/migration-key.ts); the chart
-   * skips the hook while the release's record holds the same key. Unset runs the hook on every upgrade.
-   */
-  migrationKey?: string;
 }
 
 /** Timing of one probe (the chart's probes.readiness / liveness / startup). */
@@ -102,7 +97,7 @@ export interface ChartValues {
   service: { type: "ClusterIP" | "NodePort"; port: number };
   env: Record<string, string>;
   secretEnv: { name: string; secretName: string; key: string }[];
-  migration: { enabled: boolean; key: string; args: string[]; backoffLimit: number; activeDeadlineSeconds: number };
+  migration: { enabled: boolean; args: string[]; backoffLimit: number; activeDeadlineSeconds: number };
   probes: {
     livenessPath: string;
     readinessPath: string;
@@ -169,13 +164,7 @@ export function releaseValues(input: ReleaseValuesInput): ChartValues {
     service: { type: isBackend ? "ClusterIP" : "NodePort", port: SERVICE_PORT },
     env: isBackend ? {} : { BACKEND_URL: input.backendUrl ?? "" },
     secretEnv: isBackend && secret ? [{ name: DATABASE_URL_KEY, secretName: secret.name, key: secret.key }] : [],
-    migration: {
-      enabled: isBackend,
-      key: isBackend ? (input.migrationKey ?? "") : "",
-      args: ["migrate"],
-      backoffLimit: 1,
-      activeDeadlineSeconds: 300,
-    },
+    migration: { enabled: isBackend, args: ["migrate"], backoffLimit: 1, activeDeadlineSeconds: 300 },
     probes: {
       livenessPath: "/healthz",
       readinessPath: "/readyz",
@@ -185,12 +174,9 @@ export function releaseValues(input: ReleaseValuesInput): ChartValues {
     },
     rollout: { ...ROLLOUT },
     shutdown: { ...SHUTDOWN },
-    // The frontend's limit was 500m: at about a tenth of a core per pod it still met the CFS quota
-    // in short bursts of several threads, and p99 through the NodePort went from 8–18 ms to
-    // 15–55 ms in those windows (docs/benchmarks.md, latency bench); 1 CPU was never throttled.
     resources: isBackend
       ? { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "384Mi" } }
-      : { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "256Mi" } },
+      : { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
     podDisruptionBudget: { enabled: input.replicas > 1, maxUnavailable: 1 },
     topologySpread: { enabled: true, maxSkew: 1 },
     ingress: {

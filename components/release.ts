@@ -30,12 +30,6 @@ export interface TodoReleaseArgs {
   replicas: pulumi.Input<number>;
   /** Backend: the Secret holding DATABASE_URL. */
   databaseSecret?: pulumi.Input<SecretRef>;
-  /**
-   * Backend: the key of what its migration hook applies (components/migration-key.ts); upgrades
-   * with the key the release already recorded skip the hook.
-   * @default none: the hook runs on every upgrade
-   */
-  migrationKey?: pulumi.Input<string>;
   /** Frontend: the backend's in-cluster URL. */
   backendUrl?: pulumi.Input<string>;
   /** Adds an Ingress for this host. */
@@ -91,9 +85,8 @@ export class TodoRelease extends pulumi.ComponentResource {
         args.backendUrl,
         args.ingressHost,
         args.networkPolicy,
-        args.migrationKey,
       ])
-      .apply(([imageRef, pullPolicy, replicas, databaseSecret, backendUrl, ingressHost, networkPolicy, migrationKey]) =>
+      .apply(([imageRef, pullPolicy, replicas, databaseSecret, backendUrl, ingressHost, networkPolicy]) =>
         releaseValues({
           component: args.component,
           releaseName,
@@ -105,7 +98,6 @@ export class TodoRelease extends pulumi.ComponentResource {
           ingressHost,
           chartChecksum: checksum,
           networkPolicy,
-          migrationKey,
         }),
       );
 
