@@ -18,7 +18,7 @@ function filesUnder(dir: string): string[] {
 }
 
 /** sha256 over every file's relative path and bytes, in sorted order (independent of mtime and OS). */
-export function chartChecksum(dir: string = CHART_DIR): string {
+export function directoryDigest(dir: string): string {
   const hash = createHash("sha256");
   for (const file of filesUnder(dir)) {
     hash.update(relative(dir, file).split(sep).join("/"));
@@ -27,4 +27,9 @@ export function chartChecksum(dir: string = CHART_DIR): string {
     hash.update("\0");
   }
   return hash.digest("hex");
+}
+
+/** The chart's directoryDigest, which each release carries in values.chartChecksum. */
+export function chartChecksum(dir: string = CHART_DIR): string {
+  return directoryDigest(dir);
 }

@@ -39,6 +39,11 @@ export interface ReleaseValuesInput {
   chartChecksum: string;
   /** The release's NetworkPolicies (components/network-policy.ts appNetworkPolicies); unset renders none. */
   networkPolicy?: ChartNetworkPolicy;
+  /**
+   * Backend: the key of what its migration hook applies (components/migration-key.ts); the chart
+   * skips the hook while the release's record holds the same key. Unset runs the hook on every upgrade.
+   */
+  migrationKey?: string;
 }
 
 /** Timing of one probe (the chart's probes.readiness / liveness / startup). */
@@ -97,7 +102,7 @@ export interface ChartValues {
   service: { type: "ClusterIP" | "NodePort"; port: number };
   env: Record<string, string>;
   secretEnv: { name: string; secretName: string; key: string }[];
-  migration: { enabled: boolean; args: string[]; backoffLimit: number; activeDeadlineSeconds: number };
+  migration: { enabled: boolean; key: string; args: string[]; backoffLimit: number; activeDeadlineSeconds: number };
   probes: {
     livenessPath: string;
     readinessPath: string;
@@ -164,7 +169,13 @@ export function releaseValues(input: ReleaseValuesInput): ChartValues {
     service: { type: isBackend ? "ClusterIP" : "NodePort", port: SERVICE_PORT },
     env: isBackend ? {} : { BACKEND_URL: input.backendUrl ?? "" },
     secretEnv: isBackend && secret ? [{ name: DATABASE_URL_KEY, secretName: secret.name, key: secret.key }] : [],
-    migration: { enabled: isBackend, args: ["migrate"], backoffLimit: 1, activeDeadlineSeconds: 300 },
+    migration: {
+      enabled: isBackend,
+      key: isBackend ? (input.migrationKey ?? "") : "",
+      args: ["migrate"],
+      backoffLimit: 1,
+      activeDeadlineSeconds: 300,
+    },
     probes: {
       livenessPath: "/healthz",
       readinessPath: "/readyz",

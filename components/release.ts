@@ -30,6 +30,12 @@ export interface TodoReleaseArgs {
   replicas: pulumi.Input<number>;
   /** Backend: the Secret holding DATABASE_URL. */
   databaseSecret?: pulumi.Input<SecretRef>;
+  /**
+   * Backend: the key of what its migration hook applies (components/migration-key.ts); upgrades
+   * with the key the release already recorded skip the hook.
+   * @default none: the hook runs on every upgrade
+   */
+  migrationKey?: pulumi.Input<string>;
   /** Frontend: the backend's in-cluster URL. */
   backendUrl?: pulumi.Input<string>;
   /** Adds an Ingress for this host. */
@@ -85,8 +91,9 @@ export class TodoRelease extends pulumi.ComponentResource {
         args.backendUrl,
         args.ingressHost,
         args.networkPolicy,
+        args.migrationKey,
       ])
-      .apply(([imageRef, pullPolicy, replicas, databaseSecret, backendUrl, ingressHost, networkPolicy]) =>
+      .apply(([imageRef, pullPolicy, replicas, databaseSecret, backendUrl, ingressHost, networkPolicy, migrationKey]) =>
         releaseValues({
           component: args.component,
           releaseName,
@@ -98,6 +105,7 @@ export class TodoRelease extends pulumi.ComponentResource {
           ingressHost,
           chartChecksum: checksum,
           networkPolicy,
+          migrationKey,
         }),
       );
 

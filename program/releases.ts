@@ -1,11 +1,12 @@
 // The two Helm releases: the backend first (after its database is ready), then the frontend pointed
 // at the backend's Service. One error hook diagnoses either when its create/update fails.
 import type * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 
 import { createDeployHooks } from "../aiops/error-hook";
 import { DATABASE_SECRET_NAME, POSTGRES_POD_LABELS, type TodoDatabase } from "../components/database";
 import type { AppImage } from "../components/image";
+import { migrationKey, migrationsDigest } from "../components/migration-key";
 import { ANY_IPV4, appNetworkPolicies, type DatabaseEndpoint, POSTGRES_PORT } from "../components/network-policy";
 import { TodoRelease } from "../components/release";
 import { APP_PORT, defaultReleaseName } from "../components/release-values";
@@ -58,6 +59,7 @@ export function deployAppReleases(args: {
       pullPolicy: images.backend.pullPolicy,
       replicas: deploy.backendReplicas,
       databaseSecret: database.secret,
+      migrationKey: backendMigrationKey(cfg, database),
       networkPolicy: networkPolicy.backend,
     },
     { provider, dependsOn: database.ready },
@@ -78,6 +80,23 @@ export function deployAppReleases(args: {
     { provider, dependsOn: [backend] },
   );
   return { backend, frontend };
+}
+
+/**
+ * The key of what the backend's migration hook applies: the migrations the built image copies (or
+ * the backendImage that replaces it) and the version of the database Secret.
+ */
+function backendMigrationKey(cfg: PlatformConfig, database: TodoDatabase): pulumi.Output<string> {
+  const digest = migrationsDigest();
+  return pulumi
+    .output(database.secret)
+    .apply((secret) =>
+      migrationKey({
+        imageOverride: cfg.images.backendImage,
+        migrationsDigest: digest,
+        databaseVersion: secret.version ?? "",
+      }),
+    );
 }
 
 /**

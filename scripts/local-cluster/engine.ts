@@ -21,7 +21,7 @@
 //   npx tsx scripts/local-cluster/engine.ts      (after scripts/local-cluster/cluster.sh up)
 import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -82,6 +82,9 @@ const { step, timings } = stepRunner("engine", [NAMESPACE, DATABASE_NAMESPACE, I
 const STACK = "dev";
 /** The second platform stack, without databaseUrl: the program's own Postgres. */
 const IN_CLUSTER_STACK = "engine-pg";
+/** The project and stack of the preview floor: an empty program, previewed beside index.ts's no-op. */
+const FLOOR_PROJECT = "todo-preview-floor";
+const FLOOR_STACK = "floor";
 /** The consumer stack of examples/consumer, reading STACK through StackReference. */
 const CONSUMER_STACK = "dev";
 const CONSUMER_NAMESPACE = "todo-consumer";
@@ -487,6 +490,43 @@ function migrationHookSpan(): string {
   if (!created || completed?.reason !== "Completed")
     return `migration hook: no SuccessfulCreate → Completed events (${sorted.map((e) => e.reason).join(", ")})`;
   return `migration hook Job todo-backend-migrate: created to Completed in ${(at(completed) - at(created)) / 1000} s`;
+}
+
+/**
+ * Whether revision `revision` of todo-backend rendered the migration hook Job (`helm get hooks`):
+ * the chart skips it while the release's record holds the program's migration key. Throws when it
+ * is not as `expected`, else returns the figure line.
+ */
+function expectMigrationHook(revision: number, expected: boolean, why: string): string {
+  const hooks = run(resolveHelm(), [
+    "get",
+    "hooks",
+    "todo-backend",
+    "--revision",
+    String(revision),
+    "--namespace",
+    NAMESPACE,
+  ]);
+  const rendered = /^kind: Job$/m.test(hooks) && hooks.includes("name: todo-backend-migrate");
+  if (rendered !== expected) {
+    throw new Error(
+      `todo-backend revision ${revision} ${rendered ? "ran" : "skipped"} the migration hook, expected it to ${expected ? "run" : "be skipped"} (${why}); helm get hooks:\n${hooks}`,
+    );
+  }
+  return `migration hook of todo-backend revision ${revision}: ${rendered ? "ran" : "skipped"} (${why})`;
+}
+
+/** The latest revision of todo-backend that Helm recorded as failed (`helm history`). */
+function lastFailedBackendRevision(): number {
+  const history = JSON.parse(
+    run(resolveHelm(), ["history", "todo-backend", "--namespace", NAMESPACE, "-o", "json"]),
+  ) as {
+    revision: number;
+    status: string;
+  }[];
+  const failed = history.filter((entry) => entry.status === "failed").at(-1);
+  if (!failed) throw new Error(`helm history todo-backend has no failed revision: ${JSON.stringify(history)}`);
+  return failed.revision;
 }
 
 /** Deletes one Ready pod of the component and waits until the Deployment has all its pods Ready again. */
@@ -900,7 +940,11 @@ async function main(): Promise<void> {
       "pulumi up: both images built by docker-build and pushed, namespace, database Secret, both releases deployed, pods Ready",
       async () => {
         const { outputs, phases } = await up(stack, indexProgram(checkout));
-        timings.push(formatPhases("phases of the first pulumi up", phases));
+        timings.push(
+          formatPhases("phases of the first pulumi up", phases),
+          expectMigrationHook(1, true, "install: no migration record yet"),
+          migrationHookSpan(),
+        );
         const refs = { backend: registryRef(outputs, "backend"), frontend: registryRef(outputs, "frontend") };
         expectRelease(outputs, "backend", 1, refs.backend);
         expectRelease(outputs, "frontend", 1, refs.frontend);
@@ -1018,6 +1062,40 @@ async function main(): Promise<void> {
       if (changes.length) throw new Error(`preview wants changes: ${changes.join(", ")}`);
     });
     await step(
+      "the no-op preview beside its floor: three more previews of the unchanged program, and three of an empty program (its own project and stack: the CLI, the engine and the state, no provider, no resource)",
+      async () => {
+        const seconds = async (preview: () => Promise<unknown>) => {
+          const started = performance.now();
+          await preview();
+          return (performance.now() - started) / 1000;
+        };
+        const program: number[] = [];
+        for (let i = 0; i < 3; i++)
+          program.push(await seconds(() => stack.preview({ expectNoChanges: true, color: "never" })));
+        const dir = mkdtempSync(join(tmpdir(), "todo-preview-floor-"));
+        writeFileSync(join(dir, "Pulumi.yaml"), `name: ${FLOOR_PROJECT}\nruntime: nodejs\n`);
+        initStack(cli, FLOOR_STACK, { name: FLOOR_PROJECT, dir });
+        const empty: number[] = [];
+        try {
+          const floor = await LocalWorkspace.selectStack(
+            { projectName: FLOOR_PROJECT, stackName: FLOOR_STACK, program: async () => ({}) },
+            { workDir: dir, envVars: { ...cli.env } },
+          );
+          // A new stack's first preview would create its Stack resource: deploy that first.
+          await floor.up({ color: "never" });
+          for (let i = 0; i < 3; i++)
+            empty.push(await seconds(() => floor.preview({ expectNoChanges: true, color: "never" })));
+          await floor.workspace.removeStack(FLOOR_STACK, { force: true });
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+        const list = (values: number[]) => values.map((value) => value.toFixed(2)).join(", ");
+        timings.push(
+          `no-op preview of index.ts: ${list(program)} s; of an empty program (the floor): ${list(empty)} s`,
+        );
+      },
+    );
+    await step(
       "pulumi preview --policy-pack policy: the pack runs on the real engine and flags only the health check this program leaves out",
       async () => expectViolations(await policyViolations(stack, indexProgram(checkout)), ["health-analysis-present"]),
     );
@@ -1068,7 +1146,7 @@ async function main(): Promise<void> {
         timings.push(
           formatPhases("phases of the one-file backend pulumi up", phases),
           rolloutSplit("backend"),
-          migrationHookSpan(),
+          expectMigrationHook(2, false, "a source-only edit: same migrations, same database Secret"),
         );
         const foreign = changes.filter((change) => !/::backend/.test(change) && !/pulumi:pulumi:Stack/.test(change));
         if (!changes.some((change) => change.includes("docker-build:index:Image::backend")) || foreign.length) {
@@ -1185,10 +1263,20 @@ async function main(): Promise<void> {
           "jsonpath={.spec.template.spec.containers[0].image}",
         );
         if (image !== backendOnly.backend) throw new Error(`todo-backend runs ${image} after the rollback`);
+        timings.push(
+          expectMigrationHook(lastFailedBackendRevision(), true, "backendImage set: its migrations are unknown"),
+        );
         await createAndReadTodo(appUrl, `after the rollback ${TAG}`);
         await stack.removeAllConfig(["backendImage", "releaseTimeoutSeconds"]);
         await up(stack, indexProgram(checkout));
         expectReadyPods("backend", 2);
+        timings.push(
+          expectMigrationHook(
+            helmStatus("todo-backend").version,
+            false,
+            "backendImage removed: the rollback put back the built image's record",
+          ),
+        );
       },
     );
     await step(

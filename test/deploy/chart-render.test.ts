@@ -434,6 +434,8 @@ describe.each(SCENARIOS)("program under mocks: $id", (scenario) => {
       expect(kinds(backend)).toEqual(
         [
           "ConfigMap",
+          // The migration key the release records (migration-record.yaml).
+          "ConfigMap",
           "Deployment",
           "Job",
           // The service's pods and the migration Job's pods (networkpolicy.yaml).
@@ -570,6 +572,17 @@ describe.each(SCENARIOS)("program under mocks: $id", (scenario) => {
       expect(container?.image).toBe((backend.release.values.image as { ref: string }).ref);
     });
 
+    it("migration record: the backend's ConfigMap <release>-migrated holds the program's migration key, a sha256; the frontend has none", () => {
+      const [backend, frontend] = both() as [Rendered, Rendered];
+      const key = (backend.release.values.migration as { key: string }).key;
+      expect(key).toMatch(/^[0-9a-f]{64}$/);
+      const records = ofKind(backend, "ConfigMap").filter(
+        (map) => map.metadata.name === `${backend.release.name}-migrated`,
+      );
+      expect(records.map((record) => record.data)).toEqual([{ key }]);
+      expect(ofKind(frontend, "ConfigMap").map((map) => map.metadata.name)).toEqual([frontend.release.name]);
+    });
+
     it("DATABASE_URL reaches the backend and its Job only by secretKeyRef to the program's Secret, nowhere else", () => {
       const secretName = databaseSecretName(run());
       const [backend, frontend] = both() as [Rendered, Rendered];
@@ -595,7 +608,9 @@ describe.each(SCENARIOS)("program under mocks: $id", (scenario) => {
       for (const render of both()) {
         const component = render.release.values.component;
         for (const { object } of render.objects) {
-          const isMigration = object.kind === "Job" || object.metadata.name === `${render.release.name}-migrate`;
+          const isMigration =
+            object.kind === "Job" ||
+            [`${render.release.name}-migrate`, `${render.release.name}-migrated`].includes(object.metadata.name);
           const labels = object.metadata.labels ?? {};
           expect(labels, objectKey(object)).toMatchObject({
             "app.kubernetes.io/name": "todo-service",

@@ -2,6 +2,7 @@
 // (index.ts) under mocks, loaded as the Pulumi language host loads it, plus the pure validation.
 import { beforeAll, describe, expect, it } from "vitest";
 
+import { migrationKey, migrationsDigest } from "../../components/migration-key";
 import type { ChartValues } from "../../components/release-values";
 import { imageOverrideProblem } from "../../config/images";
 import { parsePlatformConfig } from "../../config/index";
@@ -19,7 +20,8 @@ const find = (run: ProgramRun, type: string, name: string): RegisteredResource =
   if (!found) throw new Error(`no ${type} named ${name}`);
   return found;
 };
-const imageOf = (run: ProgramRun, release: string) => (find(run, RELEASE, release).inputs.values as ChartValues).image;
+const valuesOf = (run: ProgramRun, release: string) => find(run, RELEASE, release).inputs.values as ChartValues;
+const imageOf = (run: ProgramRun, release: string) => valuesOf(run, release).image;
 
 describe("backendImage / frontendImage validation (pure)", () => {
   it.each([
@@ -104,5 +106,17 @@ describe("the program with backendImage and frontendImage set (index.ts under mo
       "todo-frontend@1",
       FRONTEND,
     ]);
+  });
+
+  it("keys the backend's migration hook by the built image's migrations, or by backendImage whose migrations are unknown", () => {
+    const version = ""; // the mocks give the database Secret no resourceVersion
+    expect(valuesOf(plain, "backend").migration.key).toBe(
+      migrationKey({ migrationsDigest: migrationsDigest(), databaseVersion: version }),
+    );
+    expect(valuesOf(pinned, "backend").migration.key).toBe(
+      migrationKey({ imageOverride: BACKEND, migrationsDigest: migrationsDigest(), databaseVersion: version }),
+    );
+    expect(valuesOf(pinned, "backend").migration.key).not.toBe(valuesOf(plain, "backend").migration.key);
+    expect(valuesOf(plain, "frontend").migration).toMatchObject({ enabled: false, key: "" });
   });
 });

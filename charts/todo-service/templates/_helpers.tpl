@@ -158,3 +158,23 @@ before that timeout (both count from SIGTERM). JSON Schema cannot compare two fi
 {{- fail (printf "shutdown.drainSeconds (%d) must be less than shutdown.timeoutSeconds (%d): both count from SIGTERM" (int $s.drainSeconds) (int $s.timeoutSeconds)) -}}
 {{- end -}}
 {{- end }}
+
+{{/*
+Name of the ConfigMap that records migration.key once a release with it is deployed.
+*/}}
+{{- define "todo-service.migrationRecordName" -}}
+{{ include "todo-service.fullname" . | trunc 54 | trimSuffix "-" }}-migrated
+{{- end }}
+
+{{/*
+"true" when the hook would apply nothing new: migration.key is set and the live record (lookup:
+empty under `helm template` and dry runs, so they always render the hook) holds the same key.
+An atomic rollback restores the previous record, so a failed upgrade runs the hook again next time.
+*/}}
+{{- define "todo-service.migrationApplied" -}}
+{{- $key := .Values.migration.key | default "" -}}
+{{- if $key -}}
+{{- $record := lookup "v1" "ConfigMap" .Release.Namespace (include "todo-service.migrationRecordName" .) -}}
+{{- if eq (dig "data" "key" "" $record) $key -}}true{{- end -}}
+{{- end -}}
+{{- end }}
