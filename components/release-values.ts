@@ -185,9 +185,12 @@ export function releaseValues(input: ReleaseValuesInput): ChartValues {
     },
     rollout: { ...ROLLOUT },
     shutdown: { ...SHUTDOWN },
+    // The frontend's limit was 500m: at about a tenth of a core per pod it still met the CFS quota
+    // in short bursts of several threads, and p99 through the NodePort went from 8–18 ms to
+    // 15–55 ms in those windows (docs/benchmarks.md, latency bench); 1 CPU was never throttled.
     resources: isBackend
       ? { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "384Mi" } }
-      : { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+      : { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "1", memory: "256Mi" } },
     podDisruptionBudget: { enabled: input.replicas > 1, maxUnavailable: 1 },
     topologySpread: { enabled: true, maxSkew: 1 },
     ingress: {

@@ -88,15 +88,13 @@ export function deployAppReleases(args: {
  */
 function backendMigrationKey(cfg: PlatformConfig, database: TodoDatabase): pulumi.Output<string> {
   const digest = migrationsDigest();
-  return pulumi
-    .output(database.secret)
-    .apply((secret) =>
-      migrationKey({
-        imageOverride: cfg.images.backendImage,
-        migrationsDigest: digest,
-        databaseVersion: secret.version ?? "",
-      }),
-    );
+  return pulumi.output(database.secret).apply((secret) =>
+    migrationKey({
+      imageOverride: cfg.images.backendImage,
+      migrationsDigest: digest,
+      databaseVersion: secret.version ?? "",
+    }),
+  );
 }
 
 /**

@@ -42,6 +42,7 @@ import {
   expectMissingPlatformRefused,
   upConsumer,
 } from "./consumer-stack";
+import { busiestBetween, snapshotProcesses } from "./cpu-usage";
 import { type InlineProgram, indexProgram } from "./index-program";
 import { probe } from "./network-probe";
 import { previewPullRequest } from "./pr-preview-step";
@@ -1023,14 +1024,20 @@ async function main(): Promise<void> {
           ["backend pod alone → Postgres", `http://${pod}`],
         ] as const) {
           const options = { baseUrl, ratePerSecond: 100, mix: { list: 1 } };
+          let usage = "";
           const { report } = await measureWindow(
             `latency at rest, ${path}`,
             options,
-            () => sleep(20_000),
+            async () => {
+              // Who else used the 2 cores meanwhile (the latency bench measured this path alone).
+              const before = snapshotProcesses();
+              await sleep(20_000);
+              usage = busiestBetween(before, snapshotProcesses());
+            },
             undefined,
             startTrafficProcess,
           );
-          timings.push(report.line);
+          timings.push(`${report.line} ${usage}.`);
         }
       },
     );

@@ -13,8 +13,9 @@ import { setPriority } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import type { ChartValues } from "../../components/release-values";
+import { hostCpu, processCpuMs } from "./cpu-usage";
 import { deployApp, helmRelease, removeApp } from "./smoke";
-import { createAndReadTodo, exitOnFailure, kubectl, run, stepRunner } from "./support";
+import { createAndReadTodo, exitOnFailure, kubectl, stepRunner } from "./support";
 import { measureWindow, type TrafficHandle, type TrafficOptions, type TrafficWindow } from "./traffic";
 import { startTrafficProcess } from "./traffic-process";
 import type { RequestKind, WindowSummary } from "./traffic-report";
@@ -29,7 +30,6 @@ const RATE = 100;
 const SLOW_MS = 30;
 const CPU_CGROUP = "/sys/fs/cgroup/cpu";
 const CPUACCT_CGROUP = "/sys/fs/cgroup/cpuacct";
-const CLOCK_TICKS = Number(run("getconf", ["CLK_TCK"]).trim()) || 100;
 
 type Component = "backend" | "frontend" | "postgres";
 type Release = "backend" | "frontend";
@@ -159,13 +159,6 @@ function cpuLimit(pod: Pod): string {
   return quota > 0 ? `${Math.round((quota / period) * 1000)}m` : "none";
 }
 
-/** Busy and total jiffies of all cores (/proc/stat), iowait counted as idle. */
-function hostCpu(): { busy: number; total: number } {
-  const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").split(/\s+/).slice(1, 9).map(Number);
-  const total = fields.reduce((sum, n) => sum + n, 0);
-  return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total };
-}
-
 interface Snapshot {
   pods: Map<string, Counters>;
   host: { busy: number; total: number };
@@ -216,13 +209,6 @@ function trafficChildren(): number[] {
         return [];
       }
     });
-}
-
-/** User + system CPU time of `pid` in ms. */
-function processCpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
 }
 
 interface Capture {
