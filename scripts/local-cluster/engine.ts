@@ -45,6 +45,7 @@ import {
 import { busiestBetween, snapshotProcesses } from "./cpu-usage";
 import { type InlineProgram, indexProgram } from "./index-program";
 import { probe } from "./network-probe";
+import { relativeTimeline, watchPods } from "./pod-timeline";
 import { previewPullRequest } from "./pr-preview-step";
 import { QUICK_START_HEADING, quickStartSteps } from "./quick-start";
 import {
@@ -215,6 +216,7 @@ async function inClusterDatabase(stack: Stack, checkout: string): Promise<void> 
           await sleep(5_000); // the backend's pool reconnecting is part of what the window measures
         },
         "outage",
+        IN_CLUSTER_NAMESPACE,
       );
       // A pod-template change, as a resources edit or a Postgres patch upgrade makes: the same
       // image under a new tag, so the StatefulSet rolls its one pod.
@@ -233,6 +235,7 @@ async function inClusterDatabase(stack: Stack, checkout: string): Promise<void> 
           await sleep(5_000);
         },
         "outage",
+        IN_CLUSTER_NAMESPACE,
       );
       const titles = (await listAllTodos(appUrl)).map((todo) => todo.title);
       if (!titles.includes(`in-cluster todo ${TAG}`))
@@ -422,11 +425,30 @@ async function underTraffic<T>(
   name: string,
   action: () => Promise<T>,
   goal: "clean" | "outage" = "clean",
+  namespace = NAMESPACE,
 ): Promise<T> {
   const options = { baseUrl: appUrl, ratePerSecond: 50, titlePrefix: `${name} ${TAG}` };
-  const { result, report } = await measureWindow(name, options, action, undefined, startTrafficProcess);
+  const pods = watchPods(namespace);
+  const watchStartedAt = Date.now();
+  // A window with failures also prints when they came and what the pods did meanwhile: what a
+  // window 5 or 7 has to explain, and where a failed window 1–6 starts its diagnosis.
+  const explain = (report?: WindowReport) => {
+    const timeline = relativeTimeline(pods.stop(), report?.startedAtEpochMs ?? watchStartedAt);
+    if (report && !report.summary.failed) return;
+    const bursts = report?.bursts.length ? `  failures, by start:\n    ${report.bursts.join("\n    ")}\n` : "";
+    process.stderr.write(`[engine] ${name}:\n${bursts}  pods of ${namespace}:\n    ${timeline.join("\n    ")}\n`);
+  };
+  let measured: { result: T; report: WindowReport };
+  try {
+    measured = await measureWindow(name, options, action, undefined, startTrafficProcess);
+  } catch (error) {
+    explain();
+    throw error;
+  }
+  const { result, report } = measured;
+  explain(report);
   windows.push(report);
-  timings.push(report.line);
+  timings.push(report.bursts.length ? `${report.line} Failures by start: ${report.bursts.join("; ")}.` : report.line);
   const problems =
     goal === "clean"
       ? windowProblems(report.summary, report.writes)

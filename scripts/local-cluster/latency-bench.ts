@@ -8,6 +8,8 @@
 // only: nothing here passes or fails on a time.
 //   npx tsx scripts/local-cluster/latency-bench.ts      (after scripts/local-cluster/cluster.sh up)
 //   LATENCY_BENCH_SECONDS=20 sets each window's length.
+//   LATENCY_BENCH=cpu-limits runs only the frontend's CPU limit as deployed against the 500m it had
+//   before, alternately, CPU_LIMIT_ROUNDS times (throttling comes in bursts: one window each says little).
 import { readdirSync, readFileSync } from "node:fs";
 import { setPriority } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -28,6 +30,9 @@ const WARMUP_MS = 5_000;
 const RATE = 100;
 /** Requests slower than this are counted apart: the goal is p99 ≤ 30 ms. */
 const SLOW_MS = 30;
+const CPU_LIMIT_ROUNDS = 4;
+/** The frontend's CPU limit before the latency bench's first runs moved it to the backend's 1 CPU. */
+const FRONTEND_LIMIT_BEFORE = "500m";
 const CPU_CGROUP = "/sys/fs/cgroup/cpu";
 const CPUACCT_CGROUP = "/sys/fs/cgroup/cpuacct";
 
@@ -358,6 +363,12 @@ function withoutCpuLimit(values: ChartValues): ChartValues {
   return copy;
 }
 
+function withCpuLimit(values: ChartValues, cpu: string): ChartValues {
+  const copy = clone(values);
+  (copy.resources.limits as { cpu: string }).cpu = cpu;
+  return copy;
+}
+
 function withEnv(values: ChartValues, env: Record<string, string>): ChartValues {
   const copy = clone(values);
   copy.env = { ...copy.env, ...env };
@@ -428,6 +439,27 @@ async function main(): Promise<void> {
     const asDeployed = "as deployed";
     await apply(base);
     await measure("backend pod", asDeployed, first("backend"), { reference: true });
+    if (process.env.LATENCY_BENCH === "cpu-limits") {
+      const deployedLimit = (base.frontend.resources.limits as { cpu?: string }).cpu;
+      const before = { ...base, frontend: withCpuLimit(base.frontend, FRONTEND_LIMIT_BEFORE) };
+      for (let round = 1; round <= CPU_LIMIT_ROUNDS; round++) {
+        await apply(base);
+        await measure(
+          "NodePort → frontend → backend",
+          `frontend CPU limit ${deployedLimit} (deployed), round ${round}`,
+          app.appUrl,
+        );
+        await apply(before);
+        await measure(
+          "NodePort → frontend → backend",
+          `frontend CPU limit ${FRONTEND_LIMIT_BEFORE}, round ${round}`,
+          app.appUrl,
+        );
+      }
+      await apply(base);
+      process.stdout.write(`\n${table()}\n`);
+      return;
+    }
     const clusterIp = kubectl("-n", NAMESPACE, "get", "svc", "todo-backend", "-o", "jsonpath={.spec.clusterIP}");
     const serviceUrl = `http://${clusterIp}`;
     const serviceAnswers = await fetch(`${serviceUrl}/healthz`, { signal: AbortSignal.timeout(2_000) }).then(

@@ -82,6 +82,8 @@ export function stepRunner(prefix: string, namespaces: string[]) {
     } catch (error) {
       process.stderr.write(`[${prefix}] FAILED at "${name}": ${(error as Error).message}\n`);
       process.stderr.write(`${diagnostics(namespaces)}\n`);
+      // The figures of the steps that passed: a failed run's timings are as telling as a green one's.
+      if (timings.length) process.stderr.write(`[${prefix}] figures so far:\n  ${timings.join("\n  ")}\n`);
       throw new StepFailed(name);
     }
   };

@@ -250,6 +250,35 @@ export function formatWindow(name: string, summary: WindowSummary, writes?: Writ
   return `${parts.join("; ")}.`;
 }
 
+/**
+ * The failed requests grouped into bursts (failures that started less than `gapMs` after the
+ * previous one), one line each: when they started (seconds into the window), what they got by
+ * request kind, and how long the slowest took. Lines a failed window up with what the cluster did.
+ */
+export function failureBursts(records: readonly RequestRecord[], gapMs = 1_000, maxBursts = 12): string[] {
+  const failed = records.filter((record) => !succeeded(record)).sort((a, b) => a.startMs - b.startMs);
+  const bursts: RequestRecord[][] = [];
+  for (const record of failed) {
+    const last = bursts.at(-1);
+    const previous = last?.at(-1);
+    if (last && previous && record.startMs - previous.startMs < gapMs) last.push(record);
+    else bursts.push([record]);
+  }
+  const seconds = (value: number) => (value / 1000).toFixed(1);
+  const lines = bursts.slice(0, maxBursts).map((burst) => {
+    const outcomes: Record<string, number> = {};
+    for (const record of burst) bump(outcomes, `${record.kind} ${record.error ?? record.status ?? "UNKNOWN"}`);
+    const first = burst[0] as RequestRecord;
+    const last = burst.at(-1) as RequestRecord;
+    const slowest = Math.max(...burst.map((record) => record.durationMs));
+    const span =
+      first === last ? `${seconds(first.startMs)} s` : `${seconds(first.startMs)}–${seconds(last.startMs)} s`;
+    return `${span}: ${byCount(outcomes).join(", ")} (slowest ${ms(slowest)})`;
+  });
+  if (bursts.length > maxBursts) lines.push(`… ${bursts.length - maxBursts} more bursts`);
+  return lines;
+}
+
 /** What keeps a window from being clean (the gate of windows 1, 2, 3, 4 and 6): empty when clean. */
 export function windowProblems(summary: WindowSummary, writes?: WriteCheck): string[] {
   return [

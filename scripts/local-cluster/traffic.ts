@@ -14,6 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   checkWrites,
   classifyError,
+  failureBursts,
   formatWindow,
   type RequestKind,
   type RequestRecord,
@@ -47,6 +48,8 @@ export interface TrafficWindow {
   sentTitles: string[];
   shed: number;
   durationMs: number;
+  /** Wall-clock time (ms since the epoch) of the window's t = 0, to line records up with other clocks. */
+  startedAtEpochMs: number;
   /** The longest stall of this process's event loop during the window. */
   clientStallMaxMs: number;
 }
@@ -121,6 +124,7 @@ export function startTraffic(options: TrafficOptions): TrafficHandle {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const t0 = performance.now();
+  const startedAtEpochMs = Date.now();
 
   const launch = (index: number) => {
     const kind = cycle[index % cycle.length] as RequestKind;
@@ -161,7 +165,15 @@ export function startTraffic(options: TrafficOptions): TrafficHandle {
         await Promise.all([...inFlight]);
         loop.disable();
         records.sort((a, b) => a.startMs - b.startMs);
-        return { records, acknowledgedTitles, sentTitles, shed, durationMs, clientStallMaxMs: loop.max / 1e6 };
+        return {
+          records,
+          acknowledgedTitles,
+          sentTitles,
+          shed,
+          durationMs,
+          startedAtEpochMs,
+          clientStallMaxMs: loop.max / 1e6,
+        };
       })();
       return stopped;
     },
@@ -198,13 +210,24 @@ export interface WindowReport {
   writes: WriteCheck;
   /** formatWindow's paragraph. */
   line: string;
+  /** The failed requests, in bursts (failureBursts); empty when none failed. */
+  bursts: string[];
+  /** The window's t = 0 on the wall clock (ms since the epoch). */
+  startedAtEpochMs: number;
 }
 
 /** The figures of a stopped window: its summary, the write check against the list now, the line. */
 export async function reportWindow(name: string, baseUrl: string, window: TrafficWindow): Promise<WindowReport> {
   const summary = summarizeWindow(window.records, window);
   const writes = checkWrites(window.acknowledgedTitles, await listAllTodos(baseUrl), window.sentTitles);
-  return { name, summary, writes, line: formatWindow(name, summary, writes) };
+  return {
+    name,
+    summary,
+    writes,
+    line: formatWindow(name, summary, writes),
+    bursts: failureBursts(window.records),
+    startedAtEpochMs: window.startedAtEpochMs,
+  };
 }
 
 /**

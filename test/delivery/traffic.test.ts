@@ -7,11 +7,13 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 
+import { relativeTimeline } from "../../scripts/local-cluster/pod-timeline";
 import { listAllTodos, measureWindow, mixCycle, startTraffic } from "../../scripts/local-cluster/traffic";
 import { startTrafficProcess } from "../../scripts/local-cluster/traffic-process";
 import {
   checkWrites,
   classifyError,
+  failureBursts,
   formatWindow,
   outageProblems,
   percentile,
@@ -186,6 +188,44 @@ describe("formatWindow and windowProblems", () => {
       "1 lost writes",
     ]);
     expect(outageProblems(summarizeWindow([]), undefined, 10_000)).toEqual(["no requests sent"]);
+  });
+});
+
+describe("failureBursts and relativeTimeline", () => {
+  it("groups failures that start less than the gap apart, by kind and outcome, with the slowest", () => {
+    const records: RequestRecord[] = [
+      ok(0, 5),
+      failed(2_000, 5_000, "timeout"),
+      failed(2_300, 4_000, "timeout"),
+      { kind: "create", startMs: 2_900, durationMs: 12, status: 502 },
+      ok(3_000, 5),
+      failed(9_000, 1, "ECONNREFUSED"),
+    ];
+    expect(failureBursts(records)).toEqual([
+      "2.0–2.9 s: list timeout × 2, create 502 × 1 (slowest 5,000 ms)",
+      "9.0 s: list ECONNREFUSED × 1 (slowest 1 ms)",
+    ]);
+  });
+
+  it("is empty for a clean window and caps the number of bursts it lists", () => {
+    expect(failureBursts([ok(0, 1), ok(10, 1)])).toEqual([]);
+    const spread = [0, 2_000, 4_000].map((start) => failed(start, 1, "ECONNRESET"));
+    expect(failureBursts(spread, 1_000, 2)).toEqual([
+      "0.0 s: list ECONNRESET × 1 (slowest 1 ms)",
+      "2.0 s: list ECONNRESET × 1 (slowest 1 ms)",
+      "… 1 more bursts",
+    ]);
+  });
+
+  it("relativeTimeline puts the pod watch's lines in seconds of the window, the earlier listing at 0 s", () => {
+    const lines = [
+      { atEpochMs: 9_500, text: "ADDED todo-backend-a 1/1 Running 0 5m" },
+      { atEpochMs: 12_250, text: "MODIFIED todo-backend-a 1/1 Terminating 0 5m" },
+    ];
+    expect(relativeTimeline(lines, 10_000)).toEqual([
+      "0.0 s ADDED todo-backend-a 1/1 Running 0 5m",
+      "2.3 s MODIFIED todo-backend-a 1/1 Terminating 0 5m",
+    ]);
   });
 });
 
