@@ -1,7 +1,9 @@
 // What the pods of a namespace did during a traffic window, so that a window's failed requests can
 // be named (a pod starting, turning Ready, terminating) instead of guessed at: one `kubectl get pods
 // --watch` process for the whole window (no polling on the 2 shared cores), each line it prints
-// stamped with its arrival on the wall clock.
+// stamped with its arrival on the wall clock. JSONPath, not the table: kubectl's table writer held
+// a window's lines back and printed them together (seen on the real cluster), a JSONPath line comes
+// as the change does.
 import { spawn } from "node:child_process";
 
 import { KUBE_CONTEXT, KUBECONFIG } from "./support";
@@ -16,20 +18,40 @@ export interface PodTimeline {
   stop(): TimedLine[];
 }
 
+/** Name, phase, the Ready condition, and the deletion time once the pod is terminating. */
+const POD_LINE =
+  '{.metadata.name} {.status.phase} ready={.status.conditions[?(@.type=="Ready")].status} deleting={.metadata.deletionTimestamp}{"\\n"}';
+
+/** One line of the watch, without the empty fields of a pod not yet scheduled or not terminating. */
+export function podLine(raw: string): string {
+  return raw
+    .replace(/ deleting=$/, "")
+    .replace(/ deleting=(\S+)$/, " terminating since $1")
+    .replace(/ ready=(?= |$)/, "")
+    .trim();
+}
+
 export function watchPods(namespace: string): PodTimeline {
   const lines: TimedLine[] = [];
   const watch = spawn(
     "kubectl",
-    ["--context", KUBE_CONTEXT, "-n", namespace, "get", "pods", "--watch", "--output-watch-events", "--no-headers"],
+    ["--context", KUBE_CONTEXT, "-n", namespace, "get", "pods", "--watch", "-o", `jsonpath=${POD_LINE}`],
     { env: { ...process.env, KUBECONFIG }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let partial = "";
+  const lastByPod = new Map<string, string>();
   const collect = (chunk: Buffer) => {
     const atEpochMs = Date.now();
     const text = partial + chunk.toString();
     const complete = text.split("\n");
     partial = complete.pop() ?? "";
-    for (const line of complete) if (line.trim()) lines.push({ atEpochMs, text: line.replace(/\s+/g, " ").trim() });
+    for (const raw of complete) {
+      const text = podLine(raw);
+      const pod = text.split(" ")[0] ?? "";
+      if (!text || lastByPod.get(pod) === text) continue; // a change of a field the line leaves out
+      lastByPod.set(pod, text);
+      lines.push({ atEpochMs, text });
+    }
   };
   watch.stdout.on("data", collect);
   watch.stderr.on("data", collect);

@@ -7,7 +7,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 
-import { relativeTimeline } from "../../scripts/local-cluster/pod-timeline";
+import { podLine, relativeTimeline } from "../../scripts/local-cluster/pod-timeline";
 import { listAllTodos, measureWindow, mixCycle, startTraffic } from "../../scripts/local-cluster/traffic";
 import { startTrafficProcess } from "../../scripts/local-cluster/traffic-process";
 import {
@@ -217,14 +217,25 @@ describe("failureBursts and relativeTimeline", () => {
     ]);
   });
 
+  it("podLine keeps name, phase and readiness, and names a terminating pod's deletion time", () => {
+    expect(podLine("todo-backend-a Running ready=True deleting=")).toBe("todo-backend-a Running ready=True");
+    expect(podLine("todo-backend-b Pending ready= deleting=")).toBe("todo-backend-b Pending");
+    expect(podLine("todo-backend-a Running ready=False deleting=2026-12-07T19:58:11Z")).toBe(
+      "todo-backend-a Running ready=False terminating since 2026-12-07T19:58:11Z",
+    );
+    expect(podLine("todo-backend-b Pending ready= deleting=2026-12-07T19:58:11Z")).toBe(
+      "todo-backend-b Pending terminating since 2026-12-07T19:58:11Z",
+    );
+  });
+
   it("relativeTimeline puts the pod watch's lines in seconds of the window, the earlier listing at 0 s", () => {
     const lines = [
-      { atEpochMs: 9_500, text: "ADDED todo-backend-a 1/1 Running 0 5m" },
-      { atEpochMs: 12_250, text: "MODIFIED todo-backend-a 1/1 Terminating 0 5m" },
+      { atEpochMs: 9_500, text: "todo-backend-a Running ready=True" },
+      { atEpochMs: 12_250, text: "todo-backend-a Running ready=False terminating since 2026-12-07T19:58:11Z" },
     ];
     expect(relativeTimeline(lines, 10_000)).toEqual([
-      "0.0 s ADDED todo-backend-a 1/1 Running 0 5m",
-      "2.3 s MODIFIED todo-backend-a 1/1 Terminating 0 5m",
+      "0.0 s todo-backend-a Running ready=True",
+      "2.3 s todo-backend-a Running ready=False terminating since 2026-12-07T19:58:11Z",
     ]);
   });
 });
