@@ -433,8 +433,9 @@ async function underTraffic<T>(
   // A window with failures also prints when they came and what the pods did meanwhile: what a
   // window 5 or 7 has to explain, and where a failed window 1–6 starts its diagnosis.
   const explain = (report?: WindowReport) => {
-    const timeline = relativeTimeline(pods.stop(), report?.startedAtEpochMs ?? watchStartedAt);
+    const lines = pods.stop();
     if (report && !report.summary.failed) return;
+    const timeline = relativeTimeline(lines, report?.startedAtEpochMs ?? watchStartedAt);
     const bursts = report?.bursts.length ? `  failures, by start:\n    ${report.bursts.join("\n    ")}\n` : "";
     process.stderr.write(`[engine] ${name}:\n${bursts}  pods of ${namespace}:\n    ${timeline.join("\n    ")}\n`);
   };

@@ -355,19 +355,17 @@ function table(): string {
 
 const clone = <T>(value: T): T => structuredClone(value);
 
-function withoutCpuLimit(values: ChartValues): ChartValues {
+/**
+ * The release's values with another CPU limit; null deletes it (a missing key would not: Helm
+ * merges the values over the chart's defaults, cpu 500m, and only a null deletes a default).
+ */
+function withCpuLimit(values: ChartValues, cpu: string | null): ChartValues {
   const copy = clone(values);
-  // null, not a missing key: Helm merges the values over the chart's defaults (cpu 500m), and
-  // only a null deletes a default.
-  (copy.resources.limits as { cpu: string | null }).cpu = null;
+  (copy.resources.limits as { cpu: string | null }).cpu = cpu;
   return copy;
 }
 
-function withCpuLimit(values: ChartValues, cpu: string): ChartValues {
-  const copy = clone(values);
-  (copy.resources.limits as { cpu: string }).cpu = cpu;
-  return copy;
-}
+const withoutCpuLimit = (values: ChartValues) => withCpuLimit(values, null);
 
 function withEnv(values: ChartValues, env: Record<string, string>): ChartValues {
   const copy = clone(values);

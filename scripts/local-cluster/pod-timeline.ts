@@ -38,23 +38,25 @@ export function watchPods(namespace: string): PodTimeline {
     ["--context", KUBE_CONTEXT, "-n", namespace, "get", "pods", "--watch", "-o", `jsonpath=${POD_LINE}`],
     { env: { ...process.env, KUBECONFIG }, stdio: ["ignore", "pipe", "pipe"] },
   );
-  let partial = "";
   const lastByPod = new Map<string, string>();
-  const collect = (chunk: Buffer) => {
-    const atEpochMs = Date.now();
-    const text = partial + chunk.toString();
-    const complete = text.split("\n");
-    partial = complete.pop() ?? "";
-    for (const raw of complete) {
-      const text = podLine(raw);
-      const pod = text.split(" ")[0] ?? "";
-      if (!text || lastByPod.get(pod) === text) continue; // a change of a field the line leaves out
-      lastByPod.set(pod, text);
-      lines.push({ atEpochMs, text });
-    }
+  // One partial line per stream: a stderr chunk must not join an unfinished stdout line.
+  const collector = () => {
+    let partial = "";
+    return (chunk: Buffer) => {
+      const atEpochMs = Date.now();
+      const complete = (partial + chunk.toString()).split("\n");
+      partial = complete.pop() ?? "";
+      for (const raw of complete) {
+        const text = podLine(raw);
+        const pod = text.split(" ")[0] ?? "";
+        if (!text || lastByPod.get(pod) === text) continue; // a change of a field the line leaves out
+        lastByPod.set(pod, text);
+        lines.push({ atEpochMs, text });
+      }
+    };
   };
-  watch.stdout.on("data", collect);
-  watch.stderr.on("data", collect);
+  watch.stdout.on("data", collector());
+  watch.stderr.on("data", collector());
   watch.on("error", (error) => lines.push({ atEpochMs: Date.now(), text: `kubectl watch failed: ${error.message}` }));
   return {
     stop() {
